@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Swift 6 language mode everywhere (strict concurrency), plus the two upcoming features our
+// model packages (hummingbird, postgres-nio) turn on.
+let settings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "tenant-provisioner",
+    products: [
+        .executable(name: "provisioner", targets: ["Provisioner"]),
+        .executable(name: "restarter", targets: ["Restarter"]),
+        .executable(name: "migrate", targets: ["Migrate"]),
+    ],
+    dependencies: [
+        // YAML for Job templates and kubeconfig files; embeds its own libyaml.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries. Only Postgres imports CLibPQ, only Kube imports CCurl.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Small shared pieces with no I/O beyond writing log lines: logger, sha256, backoff, config errors.
+        .target(name: "Common", swiftSettings: settings),
+        // libpq wrapper: connections, parameterized queries, typed rows, transactions, LISTEN/NOTIFY.
+        .target(name: "Postgres", dependencies: ["CLibPQ", "Common"], swiftSettings: settings),
+        // Kubernetes API client on libcurl: config, models, requests as values, transport, watch, cache.
+        .target(name: "Kube", dependencies: ["CCurl", "Common", "Yams"], swiftSettings: settings),
+        // The pure core: naming, templates, planning, restart policy. No I/O imports.
+        .target(name: "TenantCore", dependencies: ["Common", "Yams"], swiftSettings: settings),
+        // migrations/*.sql applied in order under an advisory lock.
+        .target(name: "SchemaMigrator", dependencies: ["Postgres", "Common"], swiftSettings: settings),
+        // Loops, appliers, status and audit writers, leader election, health server.
+        .target(name: "TenantRuntime", dependencies: ["TenantCore", "Postgres", "Kube", "Common"], swiftSettings: settings),
+
+        // Executables: read configuration, wire, run.
+        .executableTarget(name: "Provisioner", dependencies: ["TenantRuntime", "TenantCore", "Kube", "Postgres", "Common"], swiftSettings: settings),
+        .executableTarget(name: "Restarter", dependencies: ["TenantRuntime", "Common"], swiftSettings: settings),
+        .executableTarget(name: "Migrate", dependencies: ["SchemaMigrator", "Postgres", "Common"], swiftSettings: settings),
+
+        // Test-only helpers: throwaway databases, the Kubernetes API emulator process, child processes.
+        .target(name: "TestSupport", dependencies: ["Postgres", "Common"], swiftSettings: settings),
+
+        .testTarget(name: "CommonTests", dependencies: ["Common"], swiftSettings: settings),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "TenantCoreTests", dependencies: ["TenantCore"], swiftSettings: settings),
+        .testTarget(name: "SchemaMigratorTests", dependencies: ["SchemaMigrator", "Postgres", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "TenantRuntimeTests", dependencies: ["TenantRuntime", "TenantCore", "Kube", "Postgres", "TestSupport"], swiftSettings: settings),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,4 @@
+import Foundation
+
+FileHandle.standardError.write(Data("migrate: not implemented yet\n".utf8))
+exit(1)

@@ -1,0 +1,1 @@
+// Placeholder so the module builds; see the issue that fills it.
