@@ -1,0 +1,85 @@
+import Foundation
+
+/// Counters and gauges rendered in the Prometheus text format for `/metrics`.
+/// A registry of a few dozen series guarded by one lock: far cheaper than pulling in
+/// swift-metrics and swift-prometheus for the same output.
+public final class Metrics: @unchecked Sendable {
+    // @unchecked: every stored property is guarded by `lock`.
+    public enum Kind: String, Sendable { case counter, gauge }
+
+    private struct Family {
+        var help: String
+        var kind: Kind
+        var series: [String: Double] = [:]  // rendered label set → value
+    }
+
+    private let lock = NSLock()
+    private var families: [String: Family] = [:]
+    private var order: [String] = []
+
+    public init() {}
+
+    /// Declares a metric so it shows up (at zero when it has no labels) before anything happened.
+    public func describe(_ name: String, _ kind: Kind, help: String) {
+        lock.lock(); defer { lock.unlock() }
+        guard families[name] == nil else { return }
+        families[name] = Family(help: help, kind: kind)
+        order.append(name)
+    }
+
+    public func increment(_ name: String, by amount: Double = 1, labels: [String: String] = [:]) {
+        update(name, labels) { $0 += amount }
+    }
+
+    public func set(_ name: String, _ value: Double, labels: [String: String] = [:]) {
+        update(name, labels) { $0 = value }
+    }
+
+    public func value(_ name: String, labels: [String: String] = [:]) -> Double {
+        lock.lock(); defer { lock.unlock() }
+        return families[name]?.series[Self.render(labels)] ?? 0
+    }
+
+    private func update(_ name: String, _ labels: [String: String], _ change: (inout Double) -> Void) {
+        lock.lock(); defer { lock.unlock() }
+        if families[name] == nil {
+            families[name] = Family(help: name, kind: .counter)
+            order.append(name)
+        }
+        change(&families[name]!.series[Self.render(labels), default: 0])
+    }
+
+    /// The Prometheus text exposition format, version 0.0.4.
+    public func render() -> String {
+        lock.lock(); defer { lock.unlock() }
+        var out = ""
+        for name in order {
+            guard let family = families[name] else { continue }
+            out += "# HELP \(name) \(family.help)\n# TYPE \(name) \(family.kind.rawValue)\n"
+            if family.series.isEmpty {
+                out += "\(name) 0\n"
+                continue
+            }
+            for labels in family.series.keys.sorted() {
+                out += "\(name)\(labels) \(Self.format(family.series[labels]!))\n"
+            }
+        }
+        return out
+    }
+
+    static func render(_ labels: [String: String]) -> String {
+        guard !labels.isEmpty else { return "" }
+        let parts = labels.keys.sorted().map { key -> String in
+            let escaped = labels[key]!.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n")
+            return "\(key)=\"\(escaped)\""
+        }
+        return "{" + parts.joined(separator: ",") + "}"
+    }
+
+    static func format(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
+}
