@@ -1,0 +1,30 @@
+/// Kubernetes name and label validation rules (apimachinery `validation.IsDNS1123Label`,
+/// `IsDNS1123Subdomain`, `IsValidLabelValue`), shared by configuration checks and the core.
+public enum DNSName {
+    /// At most 63 characters of `[a-z0-9-]`, starting and ending with an alphanumeric.
+    public static func isLabel(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard !u.isEmpty, u.count <= 63 else { return false }
+        func alnum(_ c: UInt8) -> Bool { (c >= 97 && c <= 122) || (c >= 48 && c <= 57) }
+        guard alnum(u.first!), alnum(u.last!) else { return false }
+        return u.allSatisfy { alnum($0) || $0 == 45 }
+    }
+
+    /// At most 253 characters of dot-separated DNS labels.
+    public static func isSubdomain(_ s: String) -> Bool {
+        guard !s.isEmpty, s.utf8.count <= 253 else { return false }
+        return s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isLabel(String($0)) }
+    }
+}
+
+public enum LabelValue {
+    /// Empty, or at most 63 characters of `[A-Za-z0-9._-]` starting and ending with an alphanumeric.
+    public static func isValid(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        if u.isEmpty { return true }
+        guard u.count <= 63 else { return false }
+        func alnum(_ c: UInt8) -> Bool { (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) }
+        guard alnum(u.first!), alnum(u.last!) else { return false }
+        return u.allSatisfy { alnum($0) || $0 == 45 || $0 == 46 || $0 == 95 }
+    }
+}

@@ -1,0 +1,41 @@
+import Common
+import Testing
+@testable import TenantRuntime
+
+@Suite struct ProvisionerSettingsTests {
+    @Test func defaultsFollowTheSpec() throws {
+        let s = try ProvisionerSettings.from(Environment([:]), hostName: "pod-1")
+        #expect(s.instance == "default")
+        #expect(s.leaseName == "tenant-provisioner-default")
+        #expect(s.jobTemplatePath == "/etc/provisioner/job-template.yaml")
+        #expect(s.pollInterval == 30)
+        #expect(s.maxDeletesPerPass == 100)
+        #expect(s.kubeQPS == 20 && s.kubeBurst == 40)
+        #expect(s.healthPort == 8080)
+        #expect(s.restartDelay == 3600 && s.restartBackoffFactor == 1 && s.restartDelayMax == 86400)
+        #expect(s.logTailLines == 50)
+        #expect(s.identity == "pod-1")
+        #expect(!s.dryRun)
+    }
+
+    @Test(arguments: [
+        ("POLL_INTERVAL", "0"), ("POLL_INTERVAL", "often"), ("MAX_DELETES_PER_PASS", "-1"),
+        ("DRY_RUN", "maybe"), ("RERUN_AFTER_SUCCESS", "x"), ("KUBE_QPS", "0"), ("KUBE_BURST", "0"),
+        ("HEALTH_PORT", "70000"), ("RESTART_DELAY", "-5"), ("RESTART_BACKOFF_FACTOR", "0.5"),
+        ("SKIP_DELAY_ON_OOM", "2"), ("LOG_TAIL_LINES", "lots"), ("LOG_LEVEL", "verbose"),
+        ("LOG_FORMAT", "xml"), ("INSTANCE", "bad value"), ("LEASE_NAME", "Bad_Name"),
+        ("NAMESPACE", "Prod"), ("LEADER_ELECTION", "perhaps"), ("OOM_MEMORY_FACTOR", "1.5"),
+    ])
+    func badValueNamesTheVariable(name: String, value: String) {
+        let error = #expect(throws: ConfigError.self) {
+            try ProvisionerSettings.from(Environment([name: value]), hostName: "h")
+        }
+        #expect(error?.description.contains(name) == true || error?.name == "OOM_MEMORY_MAX")
+    }
+
+    @Test func restartDelayMaxBelowDelayIsRejected() {
+        #expect(throws: ConfigError.self) {
+            try ProvisionerSettings.from(Environment(["RESTART_DELAY": "600", "RESTART_DELAY_MAX": "60"]), hostName: "h")
+        }
+    }
+}
