@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Postgres
+import SchemaMigrator
 
 /// A fresh, uniquely named database on the server in `TEST_DATABASE_URL`, for one test.
 ///
@@ -40,10 +41,26 @@ public struct TestDatabase: Sendable {
         return TestDatabase(url: config.unredactedConnectionString, name: name, config: config, serverConfig: serverConfig)
     }
 
-    /// Runs `body` with a fresh database and drops it afterwards, also when `body` throws.
-    @discardableResult
-    public static func with<T: Sendable>(_ body: (TestDatabase) async throws -> T) async throws -> T {
+    /// A fresh database with every migration of the repository's `migrations/` applied.
+    public static func createMigrated() async throws -> TestDatabase {
         let database = try await create()
+        do {
+            let files = try MigrationDirectory.load(BuildProducts.packageRoot.appendingPathComponent("migrations").path)
+            let connection = database.connect()
+            try await SchemaMigrator(connection: connection, files: files).migrate()
+            await connection.close()
+            return database
+        } catch {
+            await database.drop()
+            throw error
+        }
+    }
+
+    /// Runs `body` with a fresh database (migrated when `migrated`) and drops it afterwards,
+    /// also when `body` throws.
+    @discardableResult
+    public static func with<T: Sendable>(migrated: Bool = false, _ body: (TestDatabase) async throws -> T) async throws -> T {
+        let database = migrated ? try await createMigrated() : try await create()
         do {
             let value = try await body(database)
             await database.drop()
