@@ -5,6 +5,11 @@ public struct SQLStatement: Sendable, Equatable {
     /// 1-based line of the file where the statement starts.
     public let line: Int
 
+    public init(text: String, line: Int) {
+        self.text = text
+        self.line = line
+    }
+
     /// The file line of a 1-based character `position` inside `text` (PostgreSQL's error position).
     public func fileLine(ofPosition position: Int?) -> Int {
         guard let position, position > 1 else { return line }
