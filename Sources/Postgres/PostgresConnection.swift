@@ -64,29 +64,28 @@ public actor PostgresConnection {
     /// The body runs on this actor and cannot suspend, so no other caller's statement can
     /// slip into the transaction. Nested calls use savepoints.
     public func transaction<T: Sendable>(_ body: @Sendable (isolated PostgresConnection) throws -> T) throws -> T {
-        let savepoint = "nested_\(transactionDepth)"
-        if transactionDepth == 0 {
-            try execute("BEGIN")
-        } else {
-            try execute("SAVEPOINT \(savepoint)")
-        }
-        transactionDepth += 1
+        let depth = transactionDepth
+        let savepoint = "nested_\(depth)"
+        try execute(depth == 0 ? "BEGIN" : "SAVEPOINT \(savepoint)")
+        transactionDepth = depth + 1
+        let value: T
         do {
-            let value = try body(self)
-            transactionDepth -= 1
-            try execute(transactionDepth == 0 ? "COMMIT" : "RELEASE SAVEPOINT \(savepoint)")
-            return value
+            value = try body(self)
         } catch {
-            transactionDepth -= 1
+            transactionDepth = depth
             if isConnected {
                 do {
-                    try execute(transactionDepth == 0 ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT \(savepoint)")
+                    try execute(depth == 0 ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT \(savepoint)")
                 } catch let rollbackError {
                     logger.warning("rollback failed", ["error": rollbackError.description])
                 }
             }
             throw error
         }
+        transactionDepth = depth
+        // A failing COMMIT (e.g. a deferred constraint) ends the transaction as a rollback.
+        try execute(depth == 0 ? "COMMIT" : "RELEASE SAVEPOINT \(savepoint)")
+        return value
     }
 
     /// Sends `NOTIFY channel, payload` (through `pg_notify`, so both are parameters).
@@ -102,7 +101,6 @@ public actor PostgresConnection {
             if error.kind == .connection || !connection.isHealthy {
                 logger.warning("database connection lost", ["error": error.description])
                 self.connection = nil
-                transactionDepth = 0
                 var lost = error
                 lost.kind = .connection
                 throw lost
@@ -113,6 +111,10 @@ public actor PostgresConnection {
 
     /// The open session, or a new one when there is none or the old one broke while idle.
     private func session() throws(PostgresError) -> LibPQConnection {
+        if connection == nil && transactionDepth > 0 {
+            // A new session would silently run the rest of the transaction outside of it.
+            throw PostgresError(kind: .connection, message: "the connection was lost inside a transaction, which the server rolled back")
+        }
         if let connection {
             // Inside a transaction a broken session must surface as an error, not be replaced.
             if transactionDepth > 0 || connection.checkIdleConnection() { return connection }

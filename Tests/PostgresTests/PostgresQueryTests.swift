@@ -110,6 +110,21 @@ import Testing
         }
     }
 
+    @Test func connectionLostInsideATransactionFailsTheRestAndTheNextCallReconnects() async throws {
+        try await TestDatabase.with { database in
+            let db = database.connect()
+            try await db.execute("CREATE TABLE t (id int)")
+            await #expect {
+                try await db.transaction { db in
+                    try db.execute("INSERT INTO t VALUES (1)")
+                    _ = try? db.query("SELECT pg_terminate_backend(pg_backend_pid())")
+                    try db.execute("INSERT INTO t VALUES (2)")
+                }
+            } throws: { ($0 as? PostgresError)?.kind == .connection }
+            #expect(try await db.query("SELECT id FROM t").isEmpty)
+        }
+    }
+
     @Test func nestedTransactionRollsBackOnlyItsOwnWork() async throws {
         struct Abort: Error {}
         try await TestDatabase.with { database in
