@@ -43,7 +43,7 @@ let package = Package(
         .executableTarget(name: "Migrate", dependencies: ["SchemaMigrator", "Postgres", "Common"], swiftSettings: settings),
 
         // Test-only helpers: throwaway databases, the Kubernetes API emulator process, child processes.
-        .target(name: "TestSupport", dependencies: ["Postgres", "Common"], swiftSettings: settings),
+        .target(name: "TestSupport", dependencies: ["Postgres", "SchemaMigrator", "Common"], swiftSettings: settings),
 
         .testTarget(name: "CommonTests", dependencies: ["Common"], swiftSettings: settings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: settings),

@@ -1,4 +1,7 @@
+import Common
 import Foundation
+import SchemaMigrator
 
-FileHandle.standardError.write(Data("migrate: not implemented yet\n".utf8))
-exit(1)
+// Everything but reading the process state lives in SchemaMigrator.MigrateProgram.
+let code = await MigrateProgram.run(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+exit(code.rawValue)
