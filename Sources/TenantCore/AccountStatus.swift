@@ -1,0 +1,61 @@
+import Foundation
+
+/// `account_status.phase`.
+public enum JobPhase: String, Sendable, CaseIterable {
+    case pending
+    case running
+    case succeeded
+    case failed
+    case restartScheduled = "restart_scheduled"
+    case deleting
+    case inactive
+}
+
+/// One row of `account_status`, written by the runtime; the planner reads it to know what was
+/// already recorded and what must wait.
+public struct AccountStatus: Sendable, Equatable {
+    public var accountID: String
+    public var jobName: String?
+    public var jobUID: String?
+    public var phase: JobPhase
+    /// The account generation the current Job was rendered from (set when the runtime creates it).
+    public var observedGeneration: Int64?
+    public var lastSuccessAt: Date?
+    public var lastFailureAt: Date?
+    public var consecutiveFailures: Int
+    public var nextRestartAt: Date?
+    public var memoryOverride: String?
+    public var message: String?
+
+    public init(accountID: String, jobName: String? = nil, jobUID: String? = nil, phase: JobPhase, observedGeneration: Int64? = nil,
+                lastSuccessAt: Date? = nil, lastFailureAt: Date? = nil, consecutiveFailures: Int = 0, nextRestartAt: Date? = nil,
+                memoryOverride: String? = nil, message: String? = nil) {
+        self.accountID = accountID
+        self.jobName = jobName
+        self.jobUID = jobUID
+        self.phase = phase
+        self.observedGeneration = observedGeneration
+        self.lastSuccessAt = lastSuccessAt
+        self.lastFailureAt = lastFailureAt
+        self.consecutiveFailures = consecutiveFailures
+        self.nextRestartAt = nextRestartAt
+        self.memoryOverride = memoryOverride
+        self.message = message
+    }
+
+    /// Timestamps go through PostgreSQL (microseconds) and Kubernetes (seconds); a second of
+    /// slack keeps a round trip from looking like a new event.
+    static let timestampSlack: TimeInterval = 1
+
+    /// Whether this row already records the success of Job `uid` that completed at `completedAt`.
+    func hasRecordedSuccess(uid: String, completedAt: Date) -> Bool {
+        guard jobUID == uid, let lastSuccessAt else { return false }
+        return lastSuccessAt >= completedAt - Self.timestampSlack
+    }
+
+    /// Whether this row already records the failure of Job `uid` that failed at `failedAt`.
+    func hasRecordedFailure(uid: String, failedAt: Date) -> Bool {
+        guard jobUID == uid, let lastFailureAt else { return false }
+        return lastFailureAt >= failedAt - Self.timestampSlack
+    }
+}

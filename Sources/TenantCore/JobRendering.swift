@@ -1,0 +1,132 @@
+import Common
+
+extension JobTemplate {
+    /// The account's Job: placeholders substituted, then name, namespace, managed labels (on the
+    /// Job and its pod template), annotations, environment and optional memory override set, in
+    /// that order, so what the provisioner sets always wins over what the template says.
+    ///
+    /// Environment of every container and init container: `ACCOUNT_ID` first (so template entries
+    /// can refer to `$(ACCOUNT_ID)`), then the template's entries in their order, an entry whose
+    /// name is in `config.env` taking the account's value in place, then the remaining
+    /// `config.env` entries sorted by name. `ACCOUNT_ID` always wins, over the template and over
+    /// `config.env`.
+    ///
+    /// `memoryOverride` (the OOM escalation's `account_status.memory_override`) sets the memory
+    /// request and limit of every container (not init containers, whose memory is not what ran out).
+    public func render(account: Account, namespace: String, instance: String, memoryOverride: String? = nil) throws(RenderError) -> DesiredJob {
+        let (name, suffix) = JobNaming.name(prefix: prefix, accountID: account.id)
+        let environment: [String: String]
+        do {
+            environment = try account.configEnvironment()
+        } catch {
+            throw RenderError(accountID: account.id, problem: error.problem)
+        }
+        if let memoryOverride, MemoryQuantity(memoryOverride) == nil {
+            throw RenderError(accountID: account.id, problem: "memory override \(JSONText.quote(memoryOverride)) is not a Kubernetes memory quantity such as 512Mi or 2Gi; clear account_status.memory_override")
+        }
+
+        var manifest = try root.render { (placeholder, line) throws(RenderError) -> String in
+            switch placeholder {
+            case .accountID: return account.id
+            case .accountSlug: return suffix
+            case .jobName: return name
+            case .displayName: return account.displayName ?? ""
+            case .namespace: return namespace
+            case .config(let keys): return try Self.configText(account: account, keys: keys, placeholder: placeholder, line: line)
+            }
+        }
+
+        let labels = [
+            ManagedMetadata.managedByLabel: ManagedMetadata.managedByValue,
+            ManagedMetadata.instanceLabel: instance,
+            ManagedMetadata.accountLabel: suffix,
+        ]
+        var metadata = manifest["metadata"]?.objectValue ?? [:]
+        metadata["name"] = .string(name)
+        metadata["namespace"] = .string(namespace)
+        metadata["labels"] = .object(Self.merging(labels, into: metadata["labels"]))
+        metadata["annotations"] = .object(Self.merging([ManagedMetadata.accountIDAnnotation: account.id], into: metadata["annotations"]))
+        manifest["metadata"] = .object(metadata)
+
+        var spec = manifest["spec"]?.objectValue ?? [:]
+        var podTemplate = spec["template"]?.objectValue ?? [:]
+        var podMetadata = podTemplate["metadata"]?.objectValue ?? [:]
+        podMetadata["labels"] = .object(Self.merging(labels, into: podMetadata["labels"]))
+        podTemplate["metadata"] = .object(podMetadata)
+        var podSpec = podTemplate["spec"]?.objectValue ?? [:]
+        for field in ["containers", "initContainers"] {
+            guard case .array(let containers)? = podSpec[field] else { continue }
+            podSpec[field] = .array(containers.map { container in
+                var container = container
+                container["env"] = .array(Self.environment(template: container["env"]?.arrayValue ?? [], accountID: account.id, config: environment))
+                if field == "containers", let memoryOverride {
+                    container["resources"] = Self.resources(container["resources"], memory: memoryOverride)
+                }
+                return container
+            })
+        }
+        podTemplate["spec"] = .object(podSpec)
+        spec["template"] = .object(podTemplate)
+        manifest["spec"] = .object(spec)
+
+        let specHash = SpecHash.of(manifest: manifest, generation: account.generation)
+        manifest["metadata"]?["annotations"]?[ManagedMetadata.specHashAnnotation] = .string(specHash)
+        return DesiredJob(accountID: account.id, name: name, suffix: suffix, manifest: manifest, specHash: specHash, generation: account.generation)
+    }
+
+    /// A `{{ config.a.b }}` value as text. Strings as they are, numbers and booleans as JSON
+    /// writes them; a missing key, null, object or list is this account's error.
+    static func configText(account: Account, keys: [String], placeholder: Placeholder, line: Int) throws(RenderError) -> String {
+        var value = account.config
+        var path = "config"
+        for key in keys {
+            path += "." + key
+            guard case .object(let object) = value, let next = object[key] else {
+                throw RenderError(accountID: account.id, problem: "the template's \(placeholder) (line \(line)) needs \(path), which this account's config does not have; add it to accounts.config or change the template")
+            }
+            value = next
+        }
+        switch value {
+        case .string(let text): return text
+        case .integer, .double, .bool: return value.canonicalJSON
+        default:
+            throw RenderError(accountID: account.id, problem: "the template's \(placeholder) (line \(line)) needs a string, number or boolean at \(path), but this account's config has \(value.kindName) there")
+        }
+    }
+
+    static func merging(_ ours: [String: String], into existing: JSONValue?) -> [String: JSONValue] {
+        var out = existing?.objectValue ?? [:]
+        for (key, value) in ours { out[key] = .string(value) }
+        return out
+    }
+
+    static func environment(template: [JSONValue], accountID: String, config: [String: String]) -> [JSONValue] {
+        func entry(_ name: String, _ value: String) -> JSONValue { .object(["name": .string(name), "value": .string(value)]) }
+        var out = [entry(ManagedMetadata.accountIDVariable, accountID)]
+        var used: Set<String> = [ManagedMetadata.accountIDVariable]
+        for item in template {
+            guard let name = item["name"]?.stringValue else { out.append(item); continue }
+            if name == ManagedMetadata.accountIDVariable { continue }
+            if let value = config[name] {
+                out.append(entry(name, value))
+            } else {
+                out.append(item)
+            }
+            used.insert(name)
+        }
+        for name in config.keys.sorted() where !used.contains(name) {
+            out.append(entry(name, config[name]!))
+        }
+        return out
+    }
+
+    static func resources(_ existing: JSONValue?, memory: String) -> JSONValue {
+        var resources = existing?.objectValue ?? [:]
+        for field in ["requests", "limits"] {
+            var values = resources[field]?.objectValue ?? [:]
+            values["memory"] = .string(memory)
+            resources[field] = .object(values)
+        }
+        return .object(resources)
+    }
+}

@@ -1,0 +1,89 @@
+import Common
+import Foundation
+
+/// How one pass may touch the cluster.
+public struct PlanPolicy: Sendable, Equatable {
+    /// `INSTANCE`: only Jobs labelled with it are ours.
+    public var instance: String
+    /// Deletions still allowed in the current `POLL_INTERVAL` (`MAX_DELETES_PER_PASS` minus what
+    /// this interval already deleted, NOTIFY passes included). The delete half of a recreate does not count.
+    public var deleteBudget: Int
+    /// `RERUN_AFTER_SUCCESS` in seconds; nil never reruns a completed Job.
+    public var rerunAfterSuccess: TimeInterval?
+
+    public init(instance: String, deleteBudget: Int, rerunAfterSuccess: TimeInterval? = nil) {
+        self.instance = instance
+        self.deleteBudget = deleteBudget
+        self.rerunAfterSuccess = rerunAfterSuccess
+    }
+}
+
+/// One step of a plan. The applier carries them out in order, one failure never stopping the rest.
+public enum PlannedAction: Sendable, Equatable {
+    /// Create the Job (it does not exist).
+    case create(DesiredJob, reason: String)
+    /// Delete a Job of ours with Foreground propagation; counts against the delete budget.
+    case delete(jobName: String, uid: String, accountID: String?, reason: String)
+    /// Delete `old` (Foreground, precondition on its uid), wait until it is gone, create `desired`.
+    /// Does not count against the delete budget.
+    case recreate(old: ObservedJob, desired: DesiredJob, reason: String)
+    /// Write `account_status`: this Job succeeded (resets the failure count).
+    case recordSuccess(accountID: String, jobName: String, uid: String, completedAt: Date)
+    /// Hand-off to the restart logic: read the pods, write `job_failures`, schedule the restart.
+    case recordFailure(accountID: String, job: ObservedJob)
+    /// A deletion over the budget: logged, counted in /metrics, planned again next interval.
+    case deferDelete(jobName: String, accountID: String?, reason: String)
+    /// A Job we do not manage holds the account's Job name: report it in `account_status.message`, touch nothing.
+    case reportConflict(accountID: String, jobName: String, message: String)
+    /// The account's Job cannot be rendered: report in `account_status.message`, leave its Job as it is.
+    case renderFailed(accountID: String, message: String)
+    /// The Job is already being deleted; nothing to do until it is gone.
+    case waitForDeletion(jobName: String, accountID: String?)
+
+    /// The Job the action is about; nil for a render failure.
+    public var jobName: String? {
+        switch self {
+        case .create(let desired, _): desired.name
+        case .delete(let name, _, _, _), .deferDelete(let name, _, _), .waitForDeletion(let name, _): name
+        case .recreate(let old, _, _): old.name
+        case .recordSuccess(_, let name, _, _), .reportConflict(_, let name, _): name
+        case .recordFailure(_, let job): job.name
+        case .renderFailed: nil
+        }
+    }
+
+    public var accountID: String? {
+        switch self {
+        case .create(let desired, _), .recreate(_, let desired, _): desired.accountID
+        case .delete(_, _, let id, _), .deferDelete(_, let id, _), .waitForDeletion(_, let id): id
+        case .recordSuccess(let id, _, _, _), .recordFailure(let id, _), .reportConflict(let id, _, _), .renderFailed(let id, _): id
+        }
+    }
+
+    /// A short verb for plans, logs and `audit_log.action`.
+    public var verb: String {
+        switch self {
+        case .create: "create"
+        case .delete: "delete"
+        case .recreate: "recreate"
+        case .recordSuccess: "record-success"
+        case .recordFailure: "record-failure"
+        case .deferDelete: "defer-delete"
+        case .reportConflict: "conflict"
+        case .renderFailed: "render-failed"
+        case .waitForDeletion: "wait"
+        }
+    }
+
+    /// Why, in words an operator understands.
+    public var reason: String {
+        switch self {
+        case .create(_, let reason), .delete(_, _, _, let reason), .recreate(_, _, let reason), .deferDelete(_, _, let reason): reason
+        case .recordSuccess(_, _, _, let at): "Job completed at \(Timestamp.rfc3339(at))"
+        case .recordFailure(_, let job):
+            "Job failed" + (job.failedAt.map { " at \(Timestamp.rfc3339($0))" } ?? "") + (job.failedReason.map { " (\($0))" } ?? "")
+        case .reportConflict(_, _, let message), .renderFailed(_, let message): message
+        case .waitForDeletion: "Job is being deleted"
+        }
+    }
+}

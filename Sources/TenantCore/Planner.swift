@@ -1,0 +1,248 @@
+import Common
+import Foundation
+
+/// Decides what one reconcile pass does: accounts, the managed Jobs the watch cache holds and the
+/// `account_status` rows in; actions out. Pure: the clock is `now`, the cluster is `jobs`.
+///
+/// Rules (SPEC "Reconcile", "Kubernetes objects"):
+/// - Only Jobs labelled managed-by tenant-provisioner *and* with this instance are ever deleted or
+///   recreated. A Job without both labels that holds an account's desired name is a conflict,
+///   reported, and nothing else is done for that account.
+/// - An active account without its Job gets one, unless its last Job succeeded and it has not
+///   changed since (then only `rerunAfterSuccess` brings it back), or a restart is scheduled for later.
+/// - A Job whose spec-hash annotation differs from the desired one is recreated, a Job already
+///   being deleted is waited for, a failed Job is handed to the restart logic and never recreated
+///   here (the restart renders afresh, so a spec change reaches it then).
+/// - A completed Job is left alone (its success recorded once); it is recreated when its spec
+///   changed, or `rerunAfterSuccess` after completion.
+/// - Jobs of inactive, deleted or unknown accounts, without an account annotation, or left over
+///   under an old name (the template's prefix changed) are deleted, at most `deleteBudget` of
+///   them, in name order; the rest are deferred.
+/// - Actions come sorted: records, conflicts and render failures, deletions, deferred
+///   deletions, waits, recreations, creations; each group by Job name.
+public enum Planner {
+    /// A full pass over every account.
+    public static func plan(accounts: [Account], jobs: [ObservedJob], statuses: [String: AccountStatus],
+                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date) -> Plan {
+        var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, jobs: jobs, statuses: statuses)
+        builder.planAccounts(accounts)
+        builder.planJobsWithoutAccount(knownAccountIDs: Set(accounts.map(\.id)))
+        return builder.finish()
+    }
+
+    /// The NOTIFY path: one account (nil when its row was deleted), by the same rules. `jobs` may
+    /// be every Job the cache holds or only this account's; Jobs of other accounts are never
+    /// touched, they only tell whether this account's desired name is taken.
+    public static func plan(account: Account?, accountID: String, jobs: [ObservedJob], status: AccountStatus?,
+                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date) -> Plan {
+        var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, jobs: jobs,
+                                  statuses: status.map { [accountID: $0] } ?? [:])
+        if let account {
+            builder.planAccounts([account])
+        } else {
+            builder.planDeletedAccount(accountID)
+        }
+        return builder.finish()
+    }
+}
+
+/// The working state of one `Planner.plan` call.
+struct PlanBuilder {
+    let template: JobTemplate
+    let namespace: String
+    let policy: PlanPolicy
+    let now: Date
+    let statuses: [String: AccountStatus]
+    /// Every Job by name, managed or not (names are unique in a namespace).
+    let jobsByName: [String: ObservedJob]
+    /// This instance's Jobs by their account-id annotation; those without one under nil.
+    let managedByAccount: [String?: [ObservedJob]]
+
+    private var ranked: [(rank: Int, key: String, action: PlannedAction)] = []
+    private var deletions: [(job: ObservedJob, accountID: String?, reason: String)] = []
+
+    init(template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, jobs: [ObservedJob], statuses: [String: AccountStatus]) {
+        self.template = template
+        self.namespace = namespace
+        self.policy = policy
+        self.now = now
+        self.statuses = statuses
+        self.jobsByName = Dictionary(jobs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.managedByAccount = Dictionary(grouping: jobsByName.values.filter { $0.isManaged(instance: policy.instance) }, by: \.accountID)
+            .mapValues { $0.sorted { $0.name < $1.name } }
+    }
+
+    mutating func planAccounts(_ accounts: [Account]) {
+        let accounts = Dictionary(accounts.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last }).values.sorted { $0.id < $1.id }
+        // Names are injective up to a 32-bit hash collision; if two active accounts still want
+        // one name, the smaller id keeps it and the other is reported, never silently shared.
+        var nameOwners: [String: String] = [:]
+        for account in accounts where account.isActive {
+            let name = JobNaming.name(prefix: template.prefix, accountID: account.id).name
+            if nameOwners[name] == nil { nameOwners[name] = account.id }
+        }
+        for account in accounts {
+            plan(account, nameOwner: { nameOwners[$0] })
+        }
+    }
+
+    /// Jobs of ours whose annotation names no account in the table, or no account at all.
+    mutating func planJobsWithoutAccount(knownAccountIDs: Set<String>) {
+        for (accountID, jobs) in managedByAccount {
+            guard let accountID else {
+                for job in jobs { delete(job, accountID: nil, reason: "Job has no \(ManagedMetadata.accountIDAnnotation) annotation") }
+                continue
+            }
+            guard !knownAccountIDs.contains(accountID) else { continue }
+            planDeletedAccount(accountID)
+        }
+    }
+
+    mutating func planDeletedAccount(_ accountID: String) {
+        let reason = statuses[accountID] != nil ? "account deleted" : "unknown account (no row in accounts)"
+        for job in managedByAccount[accountID] ?? [] { delete(job, accountID: accountID, reason: reason) }
+    }
+
+    private mutating func plan(_ account: Account, nameOwner: (String) -> String?) {
+        let status = statuses[account.id]
+        let own = managedByAccount[account.id] ?? []
+        guard account.isActive else {
+            recordObservations(of: own, accountID: account.id, status: status)
+            for job in own { delete(job, accountID: account.id, reason: "account inactive") }
+            return
+        }
+        let name = JobNaming.name(prefix: template.prefix, accountID: account.id).name
+        if let holder = jobsByName[name], !holder.isManaged(instance: policy.instance) {
+            add(.reportConflict(accountID: account.id, jobName: name, message: Self.unmanagedConflict(holder, instance: policy.instance)), rank: 2, key: name)
+            return
+        }
+        if let owner = nameOwner(name), owner != account.id {
+            add(.reportConflict(accountID: account.id, jobName: name, message: "account \(JSONText.quote(owner)) has the same Job name \(name); rename one of the accounts or change the template prefix"), rank: 2, key: name)
+            return
+        }
+        recordObservations(of: own, accountID: account.id, status: status)
+        for job in own where job.name != name {
+            delete(job, accountID: account.id, reason: "old name: the account's Job is now \(name) (the template prefix changed)")
+        }
+        let current = own.first { $0.name == name }
+        if current == nil, jobsByName[name] != nil {
+            // Ours, but annotated for another account (a Job left over under an old prefix that
+            // happens to equal this name): it is deleted by its own account's rules; wait for that.
+            add(.waitForDeletion(jobName: name, accountID: account.id), rank: 6, key: name)
+            return
+        }
+        let desired: DesiredJob
+        do {
+            desired = try template.render(account: account, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride)
+        } catch {
+            add(.renderFailed(accountID: account.id, message: error.problem), rank: 3, key: name)
+            return
+        }
+        if let job = current {
+            planExisting(job, desired: desired, account: account, status: status)
+        } else {
+            planMissing(desired, account: account, status: status)
+        }
+    }
+
+    private mutating func planExisting(_ job: ObservedJob, desired: DesiredJob, account: Account, status: AccountStatus?) {
+        if job.isTerminating {
+            add(.waitForDeletion(jobName: job.name, accountID: account.id), rank: 6, key: job.name)
+            return
+        }
+        // A failed Job belongs to the restart logic (recordFailure was planned above).
+        guard job.failedAt == nil else { return }
+        if job.specHash != desired.specHash {
+            var reason = Self.driftReason(job: job, desired: desired, status: status)
+            if job.completedAt != nil { reason += " after the Job completed" }
+            add(.recreate(old: job, desired: desired, reason: reason), rank: 7, key: job.name)
+            return
+        }
+        if let completedAt = job.completedAt, let rerun = policy.rerunAfterSuccess, now >= completedAt + rerun {
+            add(.recreate(old: job, desired: desired, reason: "rerun after success (completed \(Timestamp.rfc3339(completedAt)), RERUN_AFTER_SUCCESS \(Int(rerun)) s)"), rank: 7, key: job.name)
+        }
+    }
+
+    private mutating func planMissing(_ desired: DesiredJob, account: Account, status: AccountStatus?) {
+        guard let status else {
+            add(.create(desired, reason: "new account"), rank: 8, key: desired.name)
+            return
+        }
+        if status.phase == .restartScheduled, let at = status.nextRestartAt, at > now {
+            return  // the restart logic creates it at `at`
+        }
+        if status.phase == .succeeded, let lastSuccess = status.lastSuccessAt {
+            if let observed = status.observedGeneration, observed != account.generation {
+                add(.create(desired, reason: "account changed since its Job succeeded (generation \(observed) → \(account.generation))"), rank: 8, key: desired.name)
+            } else if let rerun = policy.rerunAfterSuccess, now >= lastSuccess + rerun {
+                add(.create(desired, reason: "rerun after success (completed \(Timestamp.rfc3339(lastSuccess)), RERUN_AFTER_SUCCESS \(Int(rerun)) s)"), rank: 8, key: desired.name)
+            }
+            return  // a completed Job that disappeared is not recreated before its rerun time
+        }
+        let reason = switch status.phase {
+        case .inactive: "account activated"
+        case .restartScheduled: "scheduled restart is due"
+        default: "no Job for the active account"
+        }
+        add(.create(desired, reason: reason), rank: 8, key: desired.name)
+    }
+
+    private mutating func recordObservations(of jobs: [ObservedJob], accountID: String, status: AccountStatus?) {
+        for job in jobs {
+            if let completedAt = job.completedAt, status?.hasRecordedSuccess(uid: job.uid, completedAt: completedAt) != true {
+                add(.recordSuccess(accountID: accountID, jobName: job.name, uid: job.uid, completedAt: completedAt), rank: 0, key: job.name)
+            }
+            if let failedAt = job.failedAt, status?.hasRecordedFailure(uid: job.uid, failedAt: failedAt) != true {
+                add(.recordFailure(accountID: accountID, job: job), rank: 1, key: job.name)
+            }
+        }
+    }
+
+    private mutating func delete(_ job: ObservedJob, accountID: String?, reason: String) {
+        if job.isTerminating {
+            add(.waitForDeletion(jobName: job.name, accountID: accountID), rank: 6, key: job.name)
+        } else {
+            deletions.append((job, accountID, reason))
+        }
+    }
+
+    private mutating func add(_ action: PlannedAction, rank: Int, key: String) {
+        ranked.append((rank, key, action))
+    }
+
+    mutating func finish() -> Plan {
+        deletions.sort { $0.job.name < $1.job.name }
+        let budget = max(0, policy.deleteBudget)
+        for (index, deletion) in deletions.enumerated() {
+            if index < budget {
+                add(.delete(jobName: deletion.job.name, uid: deletion.job.uid, accountID: deletion.accountID, reason: deletion.reason), rank: 4, key: deletion.job.name)
+            } else {
+                add(.deferDelete(jobName: deletion.job.name, accountID: deletion.accountID, reason: deletion.reason), rank: 5, key: deletion.job.name)
+            }
+        }
+        deletions = []
+        // Stable order: rank, then Job name, then the order of planning (records of one Job).
+        let ordered = ranked.enumerated().sorted { a, b in
+            if a.element.rank != b.element.rank { return a.element.rank < b.element.rank }
+            if a.element.key != b.element.key { return a.element.key < b.element.key }
+            return a.offset < b.offset
+        }
+        return Plan(actions: ordered.map(\.element.action))
+    }
+
+    static func driftReason(job: ObservedJob, desired: DesiredJob, status: AccountStatus?) -> String {
+        guard let oldHash = job.specHash else {
+            return "spec changed (the Job has no \(ManagedMetadata.specHashAnnotation) annotation)"
+        }
+        if let observed = status?.observedGeneration, observed != desired.generation {
+            return "spec changed (generation \(observed) → \(desired.generation))"
+        }
+        return "spec changed (template or account data; spec hash \(oldHash.prefix(12)) → \(desired.specHash.prefix(12)))"
+    }
+
+    static func unmanagedConflict(_ job: ObservedJob, instance: String) -> String {
+        let managedBy = job.labels[ManagedMetadata.managedByLabel].map { JSONText.quote($0) } ?? "unset"
+        let jobInstance = job.labels[ManagedMetadata.instanceLabel].map { JSONText.quote($0) } ?? "unset"
+        return "Job \(job.name) already exists and is not managed by this provisioner (label \(ManagedMetadata.managedByLabel) \(managedBy), \(ManagedMetadata.instanceLabel) \(jobInstance), expected \(JSONText.quote(ManagedMetadata.managedByValue)) and \(JSONText.quote(instance))); it is left untouched: delete or rename it, or change the template prefix"
+    }
+}

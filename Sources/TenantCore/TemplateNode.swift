@@ -1,0 +1,85 @@
+import Common
+
+/// The template compiled once at startup: JSON whose strings may hold placeholders. Subtrees
+/// without placeholders are kept as finished `JSONValue`s, so rendering tens of thousands of
+/// accounts only rebuilds the few templated branches.
+indirect enum TemplateNode: Sendable, Equatable {
+    case literal(JSONValue)
+    case text([TextSegment])
+    case array([TemplateNode])
+    case object([String: TemplateNode])
+
+    /// Builds a node from children, collapsing to a literal when no child is templated.
+    static func array(collapsing items: [TemplateNode]) -> TemplateNode {
+        var values: [JSONValue] = []
+        values.reserveCapacity(items.count)
+        for item in items {
+            guard case .literal(let value) = item else { return .array(items) }
+            values.append(value)
+        }
+        return .literal(.array(values))
+    }
+
+    static func object(collapsing members: [String: TemplateNode]) -> TemplateNode {
+        var values: [String: JSONValue] = [:]
+        for (key, member) in members {
+            guard case .literal(let value) = member else { return .object(members) }
+            values[key] = value
+        }
+        return .literal(.object(values))
+    }
+
+    subscript(key: String) -> TemplateNode? {
+        switch self {
+        case .object(let members): members[key]
+        case .literal(let value): value[key].map(TemplateNode.literal)
+        default: nil
+        }
+    }
+
+    var arrayItems: [TemplateNode]? {
+        switch self {
+        case .array(let items): items
+        case .literal(.array(let values)): values.map(TemplateNode.literal)
+        default: nil
+        }
+    }
+
+    var isObject: Bool {
+        switch self {
+        case .object, .literal(.object): true
+        default: false
+        }
+    }
+
+    /// The string when it holds no placeholder.
+    var literalString: String? {
+        if case .literal(.string(let s)) = self { return s }
+        return nil
+    }
+
+    func render(_ substitute: (Placeholder, Int) throws(RenderError) -> String) throws(RenderError) -> JSONValue {
+        switch self {
+        case .literal(let value):
+            return value
+        case .text(let segments):
+            var out = ""
+            for segment in segments {
+                switch segment {
+                case .literal(let text): out += text
+                case .placeholder(let placeholder, let line): out += try substitute(placeholder, line)
+                }
+            }
+            return .string(out)
+        case .array(let items):
+            var values: [JSONValue] = []
+            values.reserveCapacity(items.count)
+            for item in items { values.append(try item.render(substitute)) }
+            return .array(values)
+        case .object(let members):
+            var values: [String: JSONValue] = [:]
+            for (key, member) in members { values[key] = try member.render(substitute) }
+            return .object(values)
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Common
+import Foundation
+import Testing
+@testable import TenantCore
+
+@Suite struct JobTemplateParseTests {
+    private func parseError(_ yaml: String) -> TemplateError? {
+        do {
+            _ = try JobTemplate.parse(yaml: yaml, file: "t.yaml")
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func validTemplateGivesItsPrefix() throws {
+        #expect(try TemplateFixtures.parse().prefix == "tenant")
+    }
+
+    @Test func unknownPlaceholderIsRejectedWithItsLine() throws {
+        let error = try #require(parseError(TemplateFixtures.minimal(containerLines: ["args:", "  - \"--id={{ acount_id }}\""])))
+        #expect(error.line == 13)
+        #expect(error.file == "t.yaml")
+        #expect(error.problem.contains("unknown placeholder \"{{ acount_id }}\""))
+        #expect(error.problem.contains("{{ config.KEY }}"))
+    }
+
+    @Test func placeholderLineInsideALiteralBlockIsItsOwnLine() throws {
+        let error = try #require(parseError(TemplateFixtures.minimal(containerLines: ["command:", "  - sh", "  - -c", "  - |", "    echo start", "    echo {{ nope }}"])))
+        #expect(error.line == 17)
+    }
+
+    @Test func unclosedPlaceholderIsRejected() throws {
+        let error = try #require(parseError(TemplateFixtures.minimal(containerLines: ["args: [\"{{ account_id\"]"])))
+        #expect(error.line == 12)
+        #expect(error.problem.contains("never closes"))
+    }
+
+    @Test func fourBracesStandForALiteralPair() throws {
+        let template = try JobTemplate.parse(yaml: TemplateFixtures.minimal(containerLines: ["args: [\"{{{{.Name}}\"]"]), file: "t.yaml")
+        let job = try template.render(account: Account(id: "a"), namespace: "ns", instance: "default")
+        #expect(job.manifest["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?[0]["args"] == ["{{.Name}}"])
+    }
+
+    @Test func invalidYAMLIsRejectedWithItsLine() throws {
+        let error = try #require(parseError("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: tenant\n   bad: [1, 2\n"))
+        #expect(error.line == 5)
+        #expect(error.problem.hasPrefix("invalid YAML"))
+    }
+
+    @Test func duplicateKeyIsRejectedWithItsLine() throws {
+        let error = try #require(parseError(TemplateFixtures.minimal(containerLines: ["image: other"])))
+        #expect(error.line == 11)
+        #expect(error.problem.contains("more than once"))
+    }
+
+    @Test func deploymentIsRejected() throws {
+        let yaml = TemplateFixtures.minimal().replacingOccurrences(of: "kind: Job", with: "kind: Deployment")
+        let error = try #require(parseError(yaml))
+        #expect(error.line == 2)
+        #expect(error.problem.contains("kind is \"Deployment\""))
+        #expect(error.problem.contains("kind: Job"))
+    }
+
+    @Test func otherAPIVersionIsRejected() throws {
+        let error = try #require(parseError(TemplateFixtures.minimal().replacingOccurrences(of: "batch/v1", with: "apps/v1")))
+        #expect(error.line == 1)
+        #expect(error.problem.contains("batch/v1"))
+    }
+
+    @Test func missingContainersAreRejected() throws {
+        let yaml = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: tenant\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n"
+        let error = try #require(parseError(yaml))
+        #expect(error.line == 7)
+        #expect(error.problem.contains("containers must be a non-empty list"))
+    }
+
+    @Test func emptyContainerListIsRejected() throws {
+        let yaml = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: tenant\nspec:\n  template:\n    spec:\n      containers: []\n"
+        let error = try #require(parseError(yaml))
+        #expect(error.line == 8)
+    }
+
+    @Test func templatedPrefixIsRejected() throws {
+        let error = try #require(parseError(TemplateFixtures.minimal().replacingOccurrences(of: "name: tenant", with: "name: \"t-{{ account_id }}\"")))
+        #expect(error.line == 4)
+        #expect(error.problem.contains("without placeholders"))
+    }
+
+    @Test func invalidPrefixIsATemplateError() throws {
+        let error = try #require(parseError(TemplateFixtures.minimal().replacingOccurrences(of: "name: tenant", with: "name: Tenant_Jobs")))
+        #expect(error.line == 4)
+        #expect(error.problem.contains("DNS-1123"))
+    }
+
+    @Test func unquotedPlaceholderValueGetsAQuotingHint() throws {
+        let error = try #require(parseError(TemplateFixtures.minimal(containerLines: ["workingDir: {{ account_id }}"])))
+        #expect(error.line == 12)
+        #expect(error.problem.contains("must be quoted"))
+    }
+
+    @Test func placeholderInAKeyIsRejected() throws {
+        let error = try #require(parseError(TemplateFixtures.minimal(containerLines: ["\"x-{{ account_id }}\": 1"])))
+        #expect(error.problem.contains("values only"))
+    }
+
+    @Test func ambiguousBooleanIsRejectedWithItsLine() throws {
+        let error = try #require(parseError(TemplateFixtures.minimal(containerLines: ["tty: yes"])))
+        #expect(error.line == 12)
+        #expect(error.problem.contains("ambiguous"))
+    }
+
+    @Test func secondDocumentIsRejected() throws {
+        let error = try #require(parseError(TemplateFixtures.minimal() + "\n---\nkind: Job\n"))
+        #expect(error.line == 12)
+    }
+
+    @Test func emptyFileIsRejected() throws {
+        let error = try #require(parseError(""))
+        #expect(error.problem.contains("no YAML document"))
+    }
+
+    @Test func generateNameIsRejected() throws {
+        let yaml = TemplateFixtures.minimal().replacingOccurrences(of: "  name: tenant", with: "  name: tenant\n  generateName: t-")
+        #expect(parseError(yaml)?.problem.contains("generateName") == true)
+    }
+
+    @Test func mergeKeysAndAnchorsAreResolved() throws {
+        let yaml = TemplateFixtures.minimal(containerLines: ["resources:", "  limits: &mem", "    memory: 1Gi", "  requests:", "    <<: *mem", "    cpu: \"1\""])
+        let job = try JobTemplate.parse(yaml: yaml, file: "t.yaml").render(account: Account(id: "a"), namespace: "n", instance: "i")
+        let requests = job.manifest["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?[0]["resources"]?["requests"]
+        #expect(requests == ["memory": "1Gi", "cpu": "1"])
+    }
+
+    @Test func loadReadsTheFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("job-template-\(UUID().uuidString).yaml").path
+        try TemplateFixtures.basic.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try JobTemplate.load(path: path).file == path)
+    }
+
+    @Test func loadOfAMissingFileNamesIt() {
+        #expect(throws: TemplateError.self) { try JobTemplate.load(path: "/nonexistent/job-template.yaml") }
+        do {
+            _ = try JobTemplate.load(path: "/nonexistent/job-template.yaml")
+        } catch {
+            #expect(error.configError.name == "JOB_TEMPLATE")
+            #expect(error.configError.value == "/nonexistent/job-template.yaml")
+        }
+    }
+}
