@@ -127,11 +127,17 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                     self.send_header(k, item)
             else:
                 self.send_header(k, v)
+        self.entry["code"] = code
+        self._record()  # before the answer leaves, so a client never reads a stale log
         # Headers and body leave in one write (one TLS record, one segment when small).
         self._headers_buffer.append(b"\r\n")
         self._headers_buffer.append(body)
         self.flush_headers()
-        self.entry["code"] = code
+
+    def _record(self):
+        if not self.logged:
+            self.logged = True
+            self.server.app.requests.record(self.entry)
 
     def send_json(self, code, obj, headers=None):
         self.send_bytes(code, obj if isinstance(obj, bytes) else dumps(obj), headers=headers)
@@ -150,7 +156,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         self.entry = new_entry(method, url.path, url.query)
         body = self._read_body()
         self.warnings = []
-        logged = False
+        self.logged = False
         try:
             route = routing.parse(method, url.path, query)
             self.entry["verb"] = route.verb if route.kind == "resource" else ""
@@ -182,9 +188,8 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                 raise app.rbac.forbidden(ident, route.verb, route.res, route.subresource,
                                          route.name, route.namespace)
             if route.verb == "watch":
-                app.requests.record(self.entry)
-                logged = True
                 self.entry["code"] = 200
+                self._record()
                 return watchstream.serve(self, app, route, query)
             handler = getattr(self, "_" + route.verb, None)
             if handler is None:
@@ -204,8 +209,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             err = ApiError(500, "InternalError", f"Internal error occurred: {e}")
             self.send_json(500, err.body())
         finally:
-            if not logged:
-                app.requests.record(self.entry)
+            self._record()
 
     def _headers_out(self):
         if not self.warnings:
