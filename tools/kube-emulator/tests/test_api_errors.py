@@ -90,7 +90,7 @@ def test_long_or_bad_names_and_labels_are_invalid(fresh):
 
 
 def test_updating_job_template_is_invalid(fresh):
-    fresh.create_job("immutable")
+    fresh.create_job("immutable", spec={"suspend": True})  # no pod: nothing races the PUT
     job = fresh.get_job("immutable")
     job["spec"]["template"]["spec"]["containers"][0]["image"] = "busybox:1.37"
     body = assert_status(fresh.api("PUT", f"{JOBS}/immutable", job), 422, "Invalid")
@@ -216,3 +216,20 @@ def test_unchanged_update_does_not_bump_resource_version(fresh):
     r = fresh.api("PUT", f"{LEASES}/leader", created)
     assert r.status == 200
     assert r.json["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
+
+
+def test_json_patch_and_unsupported_patch_type(fresh):
+    fresh.api("POST", LEASES, lease("2026-11-23T17:50:03.123456Z"))
+    ops = [{"op": "replace", "path": "/spec/holderIdentity", "value": "pod-z"}]
+    r = fresh.api("PATCH", f"{LEASES}/leader", ops, ctype="application/json-patch+json")
+    assert r.status == 200 and r.json["spec"]["holderIdentity"] == "pod-z"
+    r = fresh.api("PATCH", f"{LEASES}/leader", {"spec": {}}, ctype="application/apply-patch+yaml")
+    assert_status(r, 415, "UnsupportedMediaType")
+
+
+def test_deleting_namespace_removes_its_objects(fresh):
+    assert fresh.api("POST", "/api/v1/namespaces", {"metadata": {"name": "scratch"}}).status == 201
+    fresh.create_job("inside", ns="scratch")
+    assert fresh.api("DELETE", "/api/v1/namespaces/scratch").status == 200
+    assert fresh.api("GET", "/apis/batch/v1/namespaces/scratch/jobs/inside").status == 404
+    assert fresh.api("GET", "/api/v1/namespaces/scratch").status == 404

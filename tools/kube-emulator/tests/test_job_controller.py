@@ -137,3 +137,21 @@ def test_suspended_job_gets_no_pod_until_resumed(fresh):
 def test_ttl_after_finished_deletes_job(fresh):
     fresh.create_job("ttl", spec={"ttlSecondsAfterFinished": 0}, outcome={"result": "succeed"})
     fresh.wait_for(lambda: fresh.get_job("ttl") is None, what="TTL deletion")
+
+
+def test_pod_failing_before_start_fails_job_with_start_error(fresh):
+    fresh.create_job("nostart", outcome={"result": "fail", "podFailsBeforeStart": True})
+    assert conditions(finished(fresh, "nostart"))[-1] == ("Failed", "True", "BackoffLimitExceeded")
+    pod = fresh.pods_of("nostart")[0]
+    term = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert pod["status"]["phase"] == "Failed" and term["reason"] == "StartError"
+
+
+def test_status_subresource_changes_only_status(fresh):
+    fresh.create_job("statusonly", spec={"suspend": True})  # no pod: nothing races the PUT
+    job = fresh.get_job("statusonly")
+    job["status"] = {"active": 5}
+    job["metadata"]["labels"]["changed"] = "yes"
+    r = fresh.api("PUT", f"{JOBS}/statusonly/status", job)
+    assert r.status == 200, r.body
+    assert r.json["status"] == {"active": 5} and "changed" not in r.json["metadata"]["labels"]
