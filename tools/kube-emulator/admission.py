@@ -1,0 +1,349 @@
+"""What the API server does to an object between decoding and storing it: metadata checks,
+the defaults of the real server for the fields we care about, and the per-kind validation
+that answers 422 Invalid."""
+
+import copy
+import re
+import uuid
+
+import resources as R
+from selection import label_key_errors, label_value_errors
+from status import ApiError, invalid
+from timeutil import now_rfc3339
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or "
+             "'-', and must start and end with an alphanumeric character (e.g. 'my-name',  or "
+             "'123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
+SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
+                 "characters, '-' or '.', and must start and end with an alphanumeric character "
+                 "(e.g. 'example.com', regex used for validation is "
+                 "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
+
+CONTROLLER_UID = "batch.kubernetes.io/controller-uid"
+JOB_NAME = "batch.kubernetes.io/job-name"
+
+# Fields the server owns: ignored (overwritten) when a client sends them.
+SERVER_META = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+               "generation", "managedFields", "selfLink")
+
+
+def name_errors(name, rule, path="metadata.name"):
+    if rule == "label":
+        if len(name) > 63:
+            return [(path, "FieldValueInvalid",
+                     f'Invalid value: "{name}": must be no more than 63 characters')]
+        if not _DNS_LABEL.match(name):
+            return [(path, "FieldValueInvalid", f'Invalid value: "{name}": {LABEL_MSG}')]
+    else:
+        if len(name) > 253:
+            return [(path, "FieldValueInvalid",
+                     f'Invalid value: "{name}": must be no more than 253 characters')]
+        if not _DNS_SUBDOMAIN.match(name):
+            return [(path, "FieldValueInvalid", f'Invalid value: "{name}": {SUBDOMAIN_MSG}')]
+    return []
+
+
+def labels_errors(labels, path):
+    causes = []
+    for k, v in (labels or {}).items():
+        for msg in label_key_errors(k):
+            causes.append((path, "FieldValueInvalid", f'Invalid value: "{k}": {msg}'))
+        for msg in label_value_errors(v if isinstance(v, str) else ""):
+            causes.append((f"{path}", "FieldValueInvalid", f'Invalid value: "{v}": {msg}'))
+    return causes
+
+
+def annotations_errors(annotations, path="metadata.annotations"):
+    causes = []
+    total = 0
+    for k, v in (annotations or {}).items():
+        for msg in label_key_errors(k):
+            causes.append((path, "FieldValueInvalid", f'Invalid value: "{k}": {msg}'))
+        total += len(k) + len(v or "")
+    if total > 256 * 1024:
+        causes.append((path, "FieldValueTooLong", "Too long: must have at most 262144 bytes"))
+    return causes
+
+
+# ---- defaults ------------------------------------------------------------------------------
+
+def default_container(c):
+    c.setdefault("terminationMessagePath", "/dev/termination-log")
+    c.setdefault("terminationMessagePolicy", "File")
+    image = c.get("image") or ""
+    if "imagePullPolicy" not in c:
+        tag = image.rsplit("/", 1)[-1]
+        latest = "@" not in tag and (":" not in tag or tag.endswith(":latest"))
+        c["imagePullPolicy"] = "Always" if latest else "IfNotPresent"
+    c.setdefault("resources", {})
+    for p in c.get("ports") or []:
+        p.setdefault("protocol", "TCP")
+
+
+def default_pod_spec(spec):
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("securityContext", {})
+    spec.setdefault("schedulerName", "default-scheduler")
+    for c in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+        if isinstance(c, dict):
+            default_container(c)
+
+
+def default_job_spec(spec):
+    spec.setdefault("parallelism", 1)
+    spec.setdefault("completions", 1)
+    spec.setdefault("backoffLimit", 6)
+    spec.setdefault("completionMode", "NonIndexed")
+    spec.setdefault("suspend", False)
+    spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
+    template = spec.setdefault("template", {})
+    template.setdefault("metadata", {})
+    default_pod_spec(template.setdefault("spec", {}))
+
+
+# ---- per-kind validation ---------------------------------------------------------------------
+
+def pod_spec_errors(spec, path):
+    causes = []
+    containers = spec.get("containers") or []
+    if not containers:
+        causes.append((f"{path}.containers", "FieldValueRequired", "Required value"))
+    seen = set()
+    for i, c in enumerate(containers + (spec.get("initContainers") or [])):
+        kind = "containers" if i < len(containers) else "initContainers"
+        idx = i if i < len(containers) else i - len(containers)
+        cpath = f"{path}.{kind}[{idx}]"
+        name = c.get("name") or ""
+        if not name:
+            causes.append((f"{cpath}.name", "FieldValueRequired", "Required value"))
+        else:
+            causes += name_errors(name, "label", f"{cpath}.name")
+            if name in seen:
+                causes.append((f"{cpath}.name", "FieldValueDuplicate", f'Duplicate value: "{name}"'))
+            seen.add(name)
+        if not c.get("image"):
+            causes.append((f"{cpath}.image", "FieldValueRequired", "Required value"))
+    return causes
+
+
+def job_errors(job, old=None):
+    spec = job.get("spec") or {}
+    causes = []
+    if old is None:
+        if spec.get("selector") is not None and not spec.get("manualSelector"):
+            causes.append(("spec.selector", "FieldValueInvalid",
+                           f"Invalid value: {spec['selector']}: `selector` not auto-generated"))
+    for field in ("parallelism", "completions", "backoffLimit"):
+        v = spec.get(field)
+        if isinstance(v, int) and v < 0:
+            causes.append((f"spec.{field}", "FieldValueInvalid",
+                           f"Invalid value: {v}: must be greater than or equal to 0"))
+    ads = spec.get("activeDeadlineSeconds")
+    if isinstance(ads, int) and ads <= 0:
+        causes.append(("spec.activeDeadlineSeconds", "FieldValueInvalid",
+                       f"Invalid value: {ads}: must be greater than or equal to 1"))
+    ttl = spec.get("ttlSecondsAfterFinished")
+    if isinstance(ttl, int) and ttl < 0:
+        causes.append(("spec.ttlSecondsAfterFinished", "FieldValueInvalid",
+                       f"Invalid value: {ttl}: must be greater than or equal to 0"))
+    template = spec.get("template") or {}
+    tmeta = template.get("metadata") or {}
+    causes += labels_errors(tmeta.get("labels"), "spec.template.labels")
+    tspec = template.get("spec") or {}
+    rp = tspec.get("restartPolicy")
+    if rp not in ("OnFailure", "Never"):
+        causes.append(("spec.template.spec.restartPolicy", "FieldValueNotSupported",
+                       f'Unsupported value: "{rp}": supported values: "OnFailure", "Never"'))
+    causes += pod_spec_errors(tspec, "spec.template.spec")
+    if old is not None:
+        ospec = old.get("spec") or {}
+        for field in ("selector", "template", "completions", "completionMode", "manualSelector"):
+            if spec.get(field) != ospec.get(field):
+                causes.append((f"spec.{field}", "FieldValueInvalid",
+                               f"Invalid value: {_short(spec.get(field))}: field is immutable"))
+    return causes
+
+
+def _short(v):
+    text = repr(v)
+    return text if len(text) < 200 else text[:200] + "..."
+
+
+def lease_errors(lease):
+    spec = lease.get("spec") or {}
+    causes = []
+    d = spec.get("leaseDurationSeconds")
+    if isinstance(d, int) and d <= 0:
+        causes.append(("spec.leaseDurationSeconds", "FieldValueInvalid",
+                       f"Invalid value: {d}: must be greater than 0"))
+    t = spec.get("leaseTransitions")
+    if isinstance(t, int) and t < 0:
+        causes.append(("spec.leaseTransitions", "FieldValueInvalid",
+                       f"Invalid value: {t}: must be greater than or equal to 0"))
+    return causes
+
+
+def event_errors(ev, res, namespace):
+    causes = []
+    core = res is R.EVENTS
+    regarding = ev.get("involvedObject" if core else "regarding") or {}
+    rns = regarding.get("namespace")
+    if rns and rns != namespace:
+        field = "involvedObject.namespace" if core else "regarding.namespace"
+        causes.append((field, "FieldValueInvalid", f'Invalid value: "{rns}": does not match '
+                       "event.namespace"))
+    if not core and not ev.get("eventTime"):
+        causes.append(("eventTime", "FieldValueRequired", "Required value"))
+    if ev.get("eventTime"):
+        controller = ev.get("reportingComponent" if core else "reportingController")
+        for field, value in (("reportingController", controller),
+                             ("reportingInstance", ev.get("reportingInstance")),
+                             ("action", ev.get("action")), ("reason", ev.get("reason"))):
+            if not value:
+                causes.append((field, "FieldValueRequired", "Required value"))
+            elif len(value) > 128:
+                causes.append((field, "FieldValueTooLong", "Too long: may not be more than 128 bytes"))
+        if ev.get("type") not in ("Normal", "Warning"):
+            causes.append(("type", "FieldValueInvalid",
+                           f'Invalid value: "{ev.get("type") or ""}": has invalid value'))
+        note = ev.get("message" if core else "note") or ""
+        if len(note) > 1024:
+            causes.append(("note", "FieldValueTooLong", "Too long: may not be more than 1024 bytes"))
+    return causes
+
+
+# ---- entry points ---------------------------------------------------------------------------
+
+def _meta_errors(res, meta, creating):
+    causes = []
+    name = meta.get("name") or ""
+    if not name:
+        if creating:
+            causes.append(("metadata.name", "FieldValueRequired",
+                           "Required value: name or generateName is required"))
+    else:
+        causes += name_errors(name, res.name_rule)
+    causes += labels_errors(meta.get("labels"), "metadata.labels")
+    causes += annotations_errors(meta.get("annotations"))
+    for i, f in enumerate(meta.get("finalizers") or []):
+        if not isinstance(f, str) or not f:
+            causes.append((f"metadata.finalizers[{i}]", "FieldValueInvalid", "Invalid value"))
+    return causes
+
+
+def kind_errors(res, obj, old, namespace):
+    if res is R.JOBS:
+        return job_errors(obj, old)
+    if res is R.LEASES:
+        return lease_errors(obj)
+    if res in (R.EVENTS, R.EVENTS_V1):
+        return event_errors(obj, res, namespace)
+    if res is R.PODS and old is None:
+        return pod_spec_errors(obj.get("spec") or {}, "spec")
+    return []
+
+
+def prepare_create(res, obj, namespace, extra_causes=()):
+    """Sets server-owned metadata and defaults, validates; raises 422 on problems.
+    Returns the object to store (without resourceVersion)."""
+    meta = obj.setdefault("metadata", {})
+    if meta.get("resourceVersion"):
+        raise ApiError(500, "InternalError", "Internal error occurred: resourceVersion should "
+                       "not be set on objects to be created")
+    for f in SERVER_META:
+        meta.pop(f, None)
+    if not meta.get("name") and meta.get("generateName"):
+        meta["name"] = meta["generateName"] + uuid.uuid4().hex[:5]
+    if res.namespaced:
+        meta["namespace"] = namespace
+    else:
+        meta.pop("namespace", None)
+    uid = str(uuid.uuid4())
+    meta["uid"] = uid
+    meta["creationTimestamp"] = now_rfc3339()
+    obj["apiVersion"] = res.group_version
+    obj["kind"] = res.kind
+    causes = list(extra_causes) + _meta_errors(res, meta, True)
+    if res is R.JOBS:
+        meta["generation"] = 1
+        spec = obj.setdefault("spec", {})
+        default_job_spec(spec)
+        causes += job_errors(obj)
+        if not causes and not spec.get("manualSelector"):
+            spec["selector"] = {"matchLabels": {CONTROLLER_UID: uid}}
+            tmeta = spec["template"].setdefault("metadata", {})
+            labels = dict(tmeta.get("labels") or {})
+            labels.update({CONTROLLER_UID: uid, JOB_NAME: meta["name"],
+                           "controller-uid": uid, "job-name": meta["name"]})
+            tmeta["labels"] = labels
+        obj["status"] = {}
+    elif res is R.PODS:
+        default_pod_spec(obj.setdefault("spec", {}))
+        causes += pod_spec_errors(obj["spec"], "spec")
+        obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+    elif res is R.NAMESPACES:
+        obj.setdefault("spec", {"finalizers": ["kubernetes"]})
+        obj["status"] = {"phase": "Active"}
+        labels = dict(meta.get("labels") or {})
+        labels["kubernetes.io/metadata.name"] = meta.get("name", "")
+        meta["labels"] = labels
+    else:
+        causes += kind_errors(res, obj, None, namespace)
+    if causes:
+        raise invalid(res, meta.get("name", ""), causes)
+    return obj
+
+
+def prepare_update(res, old, new, subresource=None, extra_causes=()):
+    """Merges a full replacement (PUT or the result of a patch) onto the stored object the
+    way the real strategies do; validates; raises 422. Returns the object to store."""
+    new = copy.deepcopy(new)
+    meta = new.setdefault("metadata", {})
+    ometa = old["metadata"]
+    for f in SERVER_META:
+        if f in ometa:
+            meta[f] = ometa[f]
+        else:
+            meta.pop(f, None)
+    meta["name"] = ometa["name"]
+    if res.namespaced:
+        meta["namespace"] = ometa["namespace"]
+    new["apiVersion"] = res.group_version
+    new["kind"] = res.kind
+    if subresource == "status":
+        # Only status changes through /status.
+        merged = copy.deepcopy(old)
+        merged["status"] = new.get("status") or {}
+        merged["metadata"]["resourceVersion"] = meta.get("resourceVersion")
+        return merged
+    causes = list(extra_causes) + _meta_errors(res, meta, False)
+    if "status" in old:
+        new["status"] = copy.deepcopy(old["status"])
+    if res is R.JOBS:
+        default_job_spec(new.setdefault("spec", {}))
+        causes += job_errors(new, old)
+        if new.get("spec") != old.get("spec"):
+            meta["generation"] = (ometa.get("generation") or 1) + 1
+    elif res is R.PODS:
+        if new.get("spec") != old.get("spec"):
+            causes.append(("spec", "FieldValueForbidden", "Forbidden: pod updates may not change "
+                           "fields other than `spec.containers[*].image`, "
+                           "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "
+                           "`spec.tolerations` (only additions to existing tolerations), "
+                           "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it "
+                           "was previously negative)"))
+    elif res is R.NAMESPACES:
+        new["spec"] = old.get("spec")
+        labels = dict(meta.get("labels") or {})
+        labels["kubernetes.io/metadata.name"] = ometa["name"]
+        meta["labels"] = labels
+    else:
+        causes += kind_errors(res, new, old, ometa.get("namespace"))
+    if causes:
+        raise invalid(res, ometa["name"], causes)
+    return new

@@ -1,0 +1,116 @@
+"""The resources the emulator serves, and their discovery documents."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Resource:
+    group: str
+    version: str
+    plural: str
+    singular: str
+    kind: str
+    namespaced: bool
+    short_names: tuple = ()
+    subresources: tuple = ()
+    categories: tuple = ()
+    # Name rule used by create: "label" (DNS-1123 label, 63) or "subdomain" (253).
+    name_rule: str = "subdomain"
+    # Whether create/update/patch bodies are checked against the official JSON schema.
+    schema_checked: bool = False
+    # Field selectors the real server accepts besides metadata.name / metadata.namespace.
+    extra_fields: tuple = ()
+    verbs: tuple = ("create", "delete", "get", "list", "patch", "update", "watch")
+
+    @property
+    def group_version(self):
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def key(self):
+        return (self.group, self.plural)
+
+    @property
+    def qualified(self):
+        """What error messages call the resource: "jobs.batch", "pods"."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+
+JOBS = Resource("batch", "v1", "jobs", "job", "Job", True, (), ("status",), ("all",),
+                name_rule="label", schema_checked=True, extra_fields=("status.successful",))
+PODS = Resource("", "v1", "pods", "pod", "Pod", True, ("po",), ("status", "log"), ("all",),
+                extra_fields=("spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
+                              "spec.serviceAccountName", "status.phase", "status.podIP",
+                              "status.nominatedNodeName"))
+EVENTS = Resource("", "v1", "events", "event", "Event", True, ("ev",), schema_checked=True,
+                  extra_fields=("involvedObject.kind", "involvedObject.namespace",
+                                "involvedObject.name", "involvedObject.uid",
+                                "involvedObject.apiVersion", "involvedObject.resourceVersion",
+                                "involvedObject.fieldPath", "reason", "reportingComponent",
+                                "source", "type"))
+EVENTS_V1 = Resource("events.k8s.io", "v1", "events", "event", "Event", True, ("ev",),
+                     schema_checked=True,
+                     extra_fields=("regarding.kind", "regarding.namespace", "regarding.name",
+                                   "regarding.uid", "reason", "type"))
+LEASES = Resource("coordination.k8s.io", "v1", "leases", "lease", "Lease", True,
+                  schema_checked=True)
+NAMESPACES = Resource("", "v1", "namespaces", "namespace", "Namespace", False, ("ns",),
+                      ("status",), name_rule="label", extra_fields=("status.phase",))
+
+ALL = (JOBS, PODS, EVENTS, EVENTS_V1, LEASES, NAMESPACES)
+
+BY_GVR = {(r.group, r.version, r.plural): r for r in ALL}
+
+
+def lookup(group, version, plural):
+    return BY_GVR.get((group, version, plural))
+
+
+def groups():
+    """Group name -> version, for the named groups (not the core group), in discovery order."""
+    out = {}
+    for r in ALL:
+        if r.group:
+            out[r.group] = r.version
+    return out
+
+
+def resource_list(group, version):
+    """The APIResourceList document of one group/version, or None if it is not served."""
+    items = []
+    for r in ALL:
+        if r.group != group or r.version != version:
+            continue
+        entry = {"name": r.plural, "singularName": r.singular, "namespaced": r.namespaced,
+                 "kind": r.kind, "verbs": list(r.verbs)}
+        if r.short_names:
+            entry["shortNames"] = list(r.short_names)
+        if r.categories:
+            entry["categories"] = list(r.categories)
+        items.append(entry)
+        for sub in r.subresources:
+            verbs = ["get"] if sub == "log" else ["get", "patch", "update"]
+            kind = r.kind
+            items.append({"name": f"{r.plural}/{sub}", "singularName": "",
+                          "namespaced": r.namespaced, "kind": kind, "verbs": verbs})
+    if not items:
+        return None
+    gv = f"{group}/{version}" if group else version
+    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": items}
+
+
+def api_versions():
+    return {"kind": "APIVersions", "versions": ["v1"],
+            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0",
+                                            "serverAddress": "127.0.0.1:443"}]}
+
+
+def api_group(name, version):
+    gv = {"groupVersion": f"{name}/{version}", "version": version}
+    return {"kind": "APIGroup", "apiVersion": "v1", "name": name, "versions": [gv],
+            "preferredVersion": gv}
+
+
+def api_group_list():
+    return {"kind": "APIGroupList", "apiVersion": "v1",
+            "groups": [api_group(name, version) for name, version in groups().items()]}
