@@ -165,6 +165,10 @@ public final class KubeTransport: Sendable {
         handle.reset()
         pool.put(handle)
 
+        // A stream the consumer stopped after a 2xx answer ended as asked: report the answer.
+        if streaming, transfer.isCancelled, (200..<300).contains(status) {
+            return .success(KubeResponse(statusCode: status, headers: transfer.headers, body: Data()))
+        }
         if code == CURLE_ABORTED_BY_CALLBACK || (code != CURLE_OK && transfer.isCancelled) {
             return .failure(.cancelled)
         }
