@@ -23,6 +23,13 @@ final class CurlEasyHandle {
         blob.withUnsafeBytes { bytes in _ = tp_curl_setopt_blob(raw, option, bytes.baseAddress, bytes.count) }
     }
 
+    /// Connections the last transfer had to open (0 when it reused one).
+    var newConnections: Int {
+        var count: Int = 0
+        tp_curl_getinfo_long(raw, CURLINFO_NUM_CONNECTS, &count)
+        return count
+    }
+
     var responseCode: Int {
         var code: Int = 0
         tp_curl_getinfo_long(raw, CURLINFO_RESPONSE_CODE, &code)

@@ -11,6 +11,11 @@ public final class KubeTransport: Sendable {
     public let requestTimeout: Double
     private let pool = EasyHandlePool(capacity: 16)
     private let tls: TLSMaterial
+    private let connects = Atomic<Int>(0)
+
+    /// How many new connections transfers had to open (libcurl `CURLINFO_NUM_CONNECTS`); with
+    /// connection reuse this stays far below the number of requests.
+    public var connectionsOpened: Int { connects.load(ordering: .relaxed) }
 
     /// PEM blobs are read once here; file paths are handed to libcurl, which reads them when connecting.
     private struct TLSMaterial: Sendable {
@@ -161,6 +166,7 @@ public final class KubeTransport: Sendable {
 
         let code = withExtendedLifetime(transfer) { curl_easy_perform(handle.raw) }
         let status = handle.responseCode
+        connects.add(handle.newConnections, ordering: .relaxed)
         transfer.detach()
         handle.reset()
         pool.put(handle)
