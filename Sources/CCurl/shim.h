@@ -17,6 +17,16 @@ typedef int (*tp_curl_xferinfo_callback)(void *clientp, curl_off_t dltotal, curl
 static inline CURLcode tp_curl_setopt_data_callback(CURL *h, CURLoption o, tp_curl_data_callback f) { return curl_easy_setopt(h, o, f); }
 static inline CURLcode tp_curl_setopt_xferinfo_callback(CURL *h, tp_curl_xferinfo_callback f) { return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, f); }
 
+// Passes PEM bytes held in memory (CAINFO_BLOB, SSLCERT_BLOB, SSLKEY_BLOB). libcurl copies them,
+// so the caller's buffer only has to live for the duration of this call.
+static inline CURLcode tp_curl_setopt_blob(CURL *h, CURLoption o, const void *data, size_t len) {
+    struct curl_blob blob;
+    blob.data = (void *)data;
+    blob.len = len;
+    blob.flags = CURL_BLOB_COPY;
+    return curl_easy_setopt(h, o, &blob);
+}
+
 static inline CURLcode tp_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode tp_curl_getinfo_double(CURL *h, CURLINFO i, double *v) { return curl_easy_getinfo(h, i, v); }
 

@@ -1,0 +1,116 @@
+import Foundation
+
+/// The fields of a Job the operator reads, and nothing else: what `JobCache` keeps for each of up
+/// to tens of thousands of managed Jobs. Decodes straight from a Job's JSON (list item or watch
+/// event object), skipping the spec and the pod template.
+public struct JobSummary: Sendable, Equatable, Decodable {
+    public var name: String
+    public var namespace: String
+    public var uid: String
+    public var resourceVersion: String
+    public var labels: [String: String]
+    public var annotations: [String: String]
+    public var creationTimestamp: Date?
+    /// Set while a deletion waits for finalizers (Foreground propagation waits for the pods).
+    public var deletionTimestamp: Date?
+    public var conditions: [JobCondition]
+    public var active: Int32
+    public var succeeded: Int32
+    public var failed: Int32
+
+    public init(name: String, namespace: String, uid: String, resourceVersion: String, labels: [String: String] = [:],
+                annotations: [String: String] = [:], creationTimestamp: Date? = nil, deletionTimestamp: Date? = nil,
+                conditions: [JobCondition] = [], active: Int32 = 0, succeeded: Int32 = 0, failed: Int32 = 0) {
+        self.name = name
+        self.namespace = namespace
+        self.uid = uid
+        self.resourceVersion = resourceVersion
+        self.labels = labels
+        self.annotations = annotations
+        self.creationTimestamp = creationTimestamp
+        self.deletionTimestamp = deletionTimestamp
+        self.conditions = conditions
+        self.active = active
+        self.succeeded = succeeded
+        self.failed = failed
+    }
+
+    public init(_ job: Job) {
+        self.init(name: job.metadata.name ?? "", namespace: job.metadata.namespace ?? "", uid: job.metadata.uid ?? "",
+                  resourceVersion: job.metadata.resourceVersion ?? "", labels: job.metadata.labels ?? [:],
+                  annotations: job.metadata.annotations ?? [:], creationTimestamp: job.metadata.creationTimestamp,
+                  deletionTimestamp: job.metadata.deletionTimestamp, conditions: job.status?.conditions ?? [],
+                  active: job.status?.active ?? 0, succeeded: job.status?.succeeded ?? 0, failed: job.status?.failed ?? 0)
+    }
+
+    private enum Keys: String, CodingKey { case metadata, status }
+    private enum MetaKeys: String, CodingKey { case name, namespace, uid, resourceVersion, labels, annotations, creationTimestamp, deletionTimestamp }
+    private enum StatusKeys: String, CodingKey { case conditions, active, succeeded, failed }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        let m = try c.nestedContainer(keyedBy: MetaKeys.self, forKey: .metadata)
+        name = try m.decode(String.self, forKey: .name)
+        namespace = try m.decodeIfPresent(String.self, forKey: .namespace) ?? ""
+        uid = try m.decodeIfPresent(String.self, forKey: .uid) ?? ""
+        resourceVersion = try m.decodeIfPresent(String.self, forKey: .resourceVersion) ?? ""
+        labels = try m.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+        annotations = try m.decodeIfPresent([String: String].self, forKey: .annotations) ?? [:]
+        creationTimestamp = try m.decodeIfPresent(Date.self, forKey: .creationTimestamp)
+        deletionTimestamp = try m.decodeIfPresent(Date.self, forKey: .deletionTimestamp)
+        if c.contains(.status), try !c.decodeNil(forKey: .status) {
+            let s = try c.nestedContainer(keyedBy: StatusKeys.self, forKey: .status)
+            conditions = try s.decodeIfPresent([JobCondition].self, forKey: .conditions) ?? []
+            active = try s.decodeIfPresent(Int32.self, forKey: .active) ?? 0
+            succeeded = try s.decodeIfPresent(Int32.self, forKey: .succeeded) ?? 0
+            failed = try s.decodeIfPresent(Int32.self, forKey: .failed) ?? 0
+        } else {
+            conditions = []
+            active = 0
+            succeeded = 0
+            failed = 0
+        }
+    }
+
+    /// The condition of `type` whose status is `True` (`Failed`, `Complete`), if any.
+    public func trueCondition(_ type: String) -> JobCondition? {
+        conditions.first { $0.type == type && $0.isTrue }
+    }
+
+    /// SPEC: a Job is failed when its `Failed` condition is `True`.
+    public var isFailed: Bool { trueCondition("Failed") != nil }
+    public var isComplete: Bool { trueCondition("Complete") != nil }
+    public var isTerminating: Bool { deletionTimestamp != nil }
+
+    /// The same summary with label and annotation keys, and condition words, sharing storage with
+    /// earlier copies: ten thousand Jobs carry the same few keys, stored once instead of 10,000 times.
+    func interned(_ strings: inout StringInterner) -> JobSummary {
+        var copy = self
+        copy.labels = Dictionary(uniqueKeysWithValues: labels.map { key, value in
+            (strings.intern(key), StringInterner.sharedLabelValueKeys.contains(key) ? strings.intern(value) : value)
+        })
+        copy.annotations = Dictionary(uniqueKeysWithValues: annotations.map { (strings.intern($0.key), $0.value) })
+        copy.conditions = conditions.map { c in
+            var c = c
+            c.type = strings.intern(c.type)
+            c.status = strings.intern(c.status)
+            c.reason = c.reason.map { strings.intern($0) }
+            return c
+        }
+        return copy
+    }
+}
+
+/// Returns one stored instance for equal strings, so repeated label keys share one heap buffer.
+struct StringInterner: Sendable {
+    private var strings: Set<String> = []
+
+    /// Label keys whose values are the same on every managed Job, worth interning too.
+    static let sharedLabelValueKeys: Set<String> = ["app.kubernetes.io/managed-by", "tenant-provisioner/instance"]
+
+    mutating func intern(_ s: String) -> String {
+        if let index = strings.firstIndex(of: s) { return strings[index] }
+        strings.insert(s)
+        return s
+    }
+}

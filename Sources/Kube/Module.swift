@@ -1,1 +1,0 @@
-// Placeholder so the module builds; see the issue that fills it.

@@ -1,0 +1,41 @@
+import Common
+import Foundation
+import Kube
+import TestSupport
+
+/// Shared pieces of the tests that run against the emulator.
+enum Fixtures {
+    /// `curl_global_init` once per test process, like `main` does in the executables.
+    static let curlReady: Void = KubeTransport.globalInit()
+
+    static func client(_ emulator: KubeEmulator, kubeconfig: String? = nil, rateLimit: KubeClient.RateLimit = .init(qps: 1000, burst: 1000),
+                       retry: RetryPolicy = RetryPolicy(maxAttempts: 4, backoff: Backoff(initial: 0.05, factor: 2, maximum: 0.5)),
+                       sink: LogSink = .memory()) throws -> KubeClient {
+        _ = curlReady
+        let config = try KubeconfigFile.load(path: kubeconfig ?? emulator.kubeconfigPath)
+        return KubeClient(config: config, rateLimit: rateLimit, retryPolicy: retry, requestTimeout: 20,
+                          logger: Logger(label: "kube-test", sink: sink))
+    }
+
+    static func job(_ name: String, labels: [String: String] = [:], annotations: [String: String] = [:], extraSpec: [String: JSONValue] = [:]) -> JSONValue {
+        var spec: [String: JSONValue] = [
+            "backoffLimit": 0,
+            "template": ["spec": ["restartPolicy": "Never", "containers": [["name": "main", "image": "busybox"]]]],
+        ]
+        spec.merge(extraSpec) { _, new in new }
+        return ["apiVersion": "batch/v1", "kind": "Job",
+                "metadata": ["name": .string(name), "labels": .object(labels.mapValues { .string($0) }),
+                             "annotations": .object(annotations.mapValues { .string($0) })],
+                "spec": .object(spec)]
+    }
+
+    /// Polls `condition` every 20 ms until it holds or `timeout` seconds pass.
+    static func eventually(timeout: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        return try await condition()
+    }
+}
