@@ -26,3 +26,17 @@ import Testing
         #expect(SHA256.hexString(h.finalize()) == SHA256.hex(text + " "))
     }
 }
+
+@Suite struct SHA256ChunkingTests {
+    @Test(arguments: [1, 7, 63, 64, 65, 130])
+    func anyChunkSizeGivesTheOneShotDigest(chunk: Int) {
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        var h = SHA256()
+        var i = 0
+        while i < data.count {
+            h.update(data[i..<min(i + chunk, data.count)])
+            i += chunk
+        }
+        #expect(SHA256.hexString(h.finalize()) == SHA256.hex(data))
+    }
+}
