@@ -23,8 +23,8 @@ import Foundation
 public enum Planner {
     /// A full pass over every account.
     public static func plan(accounts: [Account], jobs: [ObservedJob], statuses: [String: AccountStatus],
-                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date) -> Plan {
-        var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, jobs: jobs, statuses: statuses)
+                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, cache: DesiredJobCache? = nil) -> Plan {
+        var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, jobs: jobs, statuses: statuses, cache: cache)
         builder.planAccounts(accounts)
         builder.planJobsWithoutAccount(knownAccountIDs: Set(accounts.map(\.id)))
         return builder.finish()
@@ -34,9 +34,9 @@ public enum Planner {
     /// be every Job the cache holds or only this account's; Jobs of other accounts are never
     /// touched, they only tell whether this account's desired name is taken.
     public static func plan(account: Account?, accountID: String, jobs: [ObservedJob], status: AccountStatus?,
-                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date) -> Plan {
+                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, cache: DesiredJobCache? = nil) -> Plan {
         var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, jobs: jobs,
-                                  statuses: status.map { [accountID: $0] } ?? [:])
+                                  statuses: status.map { [accountID: $0] } ?? [:], cache: cache)
         if let account {
             builder.planAccounts([account])
         } else {
@@ -53,6 +53,7 @@ struct PlanBuilder {
     let policy: PlanPolicy
     let now: Date
     let statuses: [String: AccountStatus]
+    let cache: DesiredJobCache?
     /// Every Job by name, managed or not (names are unique in a namespace).
     let jobsByName: [String: ObservedJob]
     /// This instance's Jobs by their account-id annotation; those without one under nil.
@@ -61,8 +62,9 @@ struct PlanBuilder {
     private var ranked: [(rank: Int, key: String, action: PlannedAction)] = []
     private var deletions: [(job: ObservedJob, accountID: String?, reason: String)] = []
 
-    init(template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, jobs: [ObservedJob], statuses: [String: AccountStatus]) {
+    init(template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, jobs: [ObservedJob], statuses: [String: AccountStatus], cache: DesiredJobCache?) {
         self.template = template
+        self.cache = cache
         self.namespace = namespace
         self.policy = policy
         self.now = now
@@ -133,7 +135,11 @@ struct PlanBuilder {
         }
         let desired: DesiredJob
         do {
-            desired = try template.render(account: account, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride)
+            if let cache {
+                desired = try cache.desired(for: account, template: template, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride)
+            } else {
+                desired = try template.render(account: account, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride)
+            }
         } catch {
             add(.renderFailed(accountID: account.id, message: error.problem), rank: 3, key: name)
             return
@@ -155,17 +161,17 @@ struct PlanBuilder {
         if job.specHash != desired.specHash {
             var reason = Self.driftReason(job: job, desired: desired, status: status)
             if job.completedAt != nil { reason += " after the Job completed" }
-            add(.recreate(old: job, desired: desired, reason: reason), rank: 7, key: job.name)
+            add(.recreate(old: job, desired: full(desired, account, status), reason: reason), rank: 7, key: job.name)
             return
         }
         if let completedAt = job.completedAt, let rerun = policy.rerunAfterSuccess, now >= completedAt + rerun {
-            add(.recreate(old: job, desired: desired, reason: "rerun after success (completed \(Timestamp.rfc3339(completedAt)), RERUN_AFTER_SUCCESS \(Int(rerun)) s)"), rank: 7, key: job.name)
+            add(.recreate(old: job, desired: full(desired, account, status), reason: "rerun after success (completed \(Timestamp.rfc3339(completedAt)), RERUN_AFTER_SUCCESS \(Int(rerun)) s)"), rank: 7, key: job.name)
         }
     }
 
     private mutating func planMissing(_ desired: DesiredJob, account: Account, status: AccountStatus?) {
         guard let status else {
-            add(.create(desired, reason: "new account"), rank: 8, key: desired.name)
+            add(.create(full(desired, account, status), reason: "new account"), rank: 8, key: desired.name)
             return
         }
         if status.phase == .restartScheduled, let at = status.nextRestartAt, at > now {
@@ -173,9 +179,9 @@ struct PlanBuilder {
         }
         if status.phase == .succeeded, let lastSuccess = status.lastSuccessAt {
             if let observed = status.observedGeneration, observed != account.generation {
-                add(.create(desired, reason: "account changed since its Job succeeded (generation \(observed) → \(account.generation))"), rank: 8, key: desired.name)
+                add(.create(full(desired, account, status), reason: "account changed since its Job succeeded (generation \(observed) → \(account.generation))"), rank: 8, key: desired.name)
             } else if let rerun = policy.rerunAfterSuccess, now >= lastSuccess + rerun {
-                add(.create(desired, reason: "rerun after success (completed \(Timestamp.rfc3339(lastSuccess)), RERUN_AFTER_SUCCESS \(Int(rerun)) s)"), rank: 8, key: desired.name)
+                add(.create(full(desired, account, status), reason: "rerun after success (completed \(Timestamp.rfc3339(lastSuccess)), RERUN_AFTER_SUCCESS \(Int(rerun)) s)"), rank: 8, key: desired.name)
             }
             return  // a completed Job that disappeared is not recreated before its rerun time
         }
@@ -184,7 +190,7 @@ struct PlanBuilder {
         case .restartScheduled: "scheduled restart is due"
         default: "no Job for the active account"
         }
-        add(.create(desired, reason: reason), rank: 8, key: desired.name)
+        add(.create(full(desired, account, status), reason: reason), rank: 8, key: desired.name)
     }
 
     private mutating func recordObservations(of jobs: [ObservedJob], accountID: String, status: AccountStatus?) {
@@ -204,6 +210,14 @@ struct PlanBuilder {
         } else {
             deletions.append((job, accountID, reason))
         }
+    }
+
+    /// The manifest of a cached summary, for the accounts that are actually created or recreated.
+    private func full(_ desired: DesiredJob, _ account: Account, _ status: AccountStatus?) -> DesiredJob {
+        guard desired.isSummary else { return desired }
+        // The same inputs rendered successfully when the summary was cached, so this cannot fail
+        // unless the template object changed, which a cache is never shared across.
+        return (try? template.render(account: account, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride)) ?? desired
     }
 
     private mutating func add(_ action: PlannedAction, rank: Int, key: String) {

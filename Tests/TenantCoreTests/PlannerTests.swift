@@ -48,8 +48,8 @@ struct PlannerWorld {
         )
     }
 
-    func plan(now: Date = PlannerWorld.now) -> Plan {
-        Planner.plan(accounts: accounts, jobs: jobs, statuses: statuses, template: Self.template, namespace: Self.namespace, policy: policy, now: now)
+    func plan(now: Date = PlannerWorld.now, cache: DesiredJobCache? = nil) -> Plan {
+        Planner.plan(accounts: accounts, jobs: jobs, statuses: statuses, template: Self.template, namespace: Self.namespace, policy: policy, now: now, cache: cache)
     }
 }
 
@@ -368,5 +368,50 @@ struct PlannerWorld {
         #expect(plan.summary.creates == 1000)       // every multiple of 5 that is not a multiple of 10
         #expect(plan.summary.deletes + plan.summary.deferredDeletes == 0)   // multiples of 10 have no Job
         #expect(plan.summary.recreates == 10_000 / 7 + 1 - 10_000 / 35 - 1)  // multiples of 7 with a Job
+    }
+
+    @Test func aCachedPlanEqualsAnUncachedOneAndCarriesFullManifests() {
+        var world = W()
+        world.accounts = (0..<50).map { W.account("acct-\($0)") }
+        world.jobs = (0..<50).filter { $0 % 2 == 0 }.map { W.job(for: W.account("acct-\($0)")) }
+        let cache = DesiredJobCache()
+        let first = world.plan(cache: cache)
+        let second = world.plan(cache: cache)
+        #expect(cache.count == 50)
+        #expect(first == world.plan())
+        #expect(second == first)
+        for case .create(let desired, _) in second.actions {
+            #expect(desired.manifest["kind"] == "Job")
+        }
+        #expect(second.summary.creates == 25)
+    }
+
+    @Test func aNewGenerationMissesTheCacheAndIsRecreated() {
+        var world = W()
+        world.accounts = [W.account("acme", generation: 1)]
+        world.jobs = [W.job(for: W.account("acme", generation: 1))]
+        let cache = DesiredJobCache()
+        #expect(world.plan(cache: cache).actions.isEmpty)
+        world.accounts = [W.account("acme", generation: 2, tag: "v2")]
+        let plan = world.plan(cache: cache)
+        #expect(plan.summary.recreates == 1)
+        if case .recreate(_, let desired, _) = plan.actions.first {
+            #expect(desired.manifest["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first?["image"] == "worker:v2")
+        } else {
+            Issue.record("expected a recreate, got \(plan.actions)")
+        }
+    }
+
+    @Test func tenThousandAccountsReplannedFromTheCache() {
+        var world = W()
+        world.accounts = (0..<10_000).map { W.account("Account \($0)@example.com") }
+        world.jobs = world.accounts.map { W.job(for: $0) }
+        let cache = DesiredJobCache()
+        _ = world.plan(cache: cache)
+        let clock = ContinuousClock()
+        var plan = Plan(actions: [])
+        let duration = clock.measure { plan = world.plan(cache: cache) }
+        print("re-planned 10,000 unchanged accounts from the cache in \(duration)")
+        #expect(plan.actions.isEmpty)
     }
 }
