@@ -35,7 +35,7 @@ let package = Package(
         // migrations/*.sql applied in order under an advisory lock.
         .target(name: "SchemaMigrator", dependencies: ["Postgres", "Common"], swiftSettings: settings),
         // Loops, appliers, status and audit writers, leader election, health server.
-        .target(name: "TenantRuntime", dependencies: ["TenantCore", "Postgres", "Kube", "Common"], swiftSettings: settings),
+        .target(name: "TenantRuntime", dependencies: ["TenantCore", "Postgres", "Kube", "SchemaMigrator", "Common"], swiftSettings: settings),
 
         // Executables: read configuration, wire, run.
         .executableTarget(name: "Provisioner", dependencies: ["TenantRuntime", "TenantCore", "Kube", "Postgres", "Common"], swiftSettings: settings),

@@ -1,0 +1,121 @@
+import Common
+import Foundation
+import Postgres
+import SchemaMigrator
+import TenantCore
+
+/// The provisioner's reads and writes of PostgreSQL: accounts in, `account_status` and
+/// `audit_log` out. Writes of one pass go in one transaction, as multi-row statements
+/// (`unnest` of arrays), so a pass over 10,000 accounts stays a handful of round trips.
+public struct ProvisionerStore: Sendable {
+    public let connection: PostgresConnection
+    /// `audit_log.actor`: the pod name of this replica.
+    public let actor: String
+
+    public init(connection: PostgresConnection, actor: String) {
+        self.connection = connection
+        self.actor = actor
+    }
+
+    public func schemaVersion() async throws(PostgresError) -> Int? {
+        try await SchemaMigrator.currentVersion(connection)
+    }
+
+    /// (id, generation) of every account: what an idle pass needs to know nothing changed.
+    public func accountGenerations() async throws(PostgresError) -> [String: Int64] {
+        let rows = try await connection.query("SELECT account_id, generation FROM accounts")
+        var out: [String: Int64] = [:]
+        out.reserveCapacity(rows.count)
+        for row in rows {
+            out[try row.decode(0, as: String.self)] = try row.decode(1, as: Int64.self)
+        }
+        return out
+    }
+
+    /// Full rows of the given accounts (all of them when `ids` is nil).
+    public func accounts(ids: [String]? = nil) async throws(PostgresError) -> [Account] {
+        let columns = "account_id, is_active, display_name, config, generation"
+        let rows: [PostgresRow]
+        if let ids {
+            guard !ids.isEmpty else { return [] }
+            rows = try await connection.query("SELECT \(columns) FROM accounts WHERE account_id = ANY($1::text[])", [.textArray(ids)])
+        } else {
+            rows = try await connection.query("SELECT \(columns) FROM accounts")
+        }
+        var out: [Account] = []
+        out.reserveCapacity(rows.count)
+        for row in rows {
+            out.append(Account(id: try row.decode(0), isActive: try row.decode(1), displayName: try row.decode(2),
+                               config: try row.decode(3), generation: try row.decode(4)))
+        }
+        return out
+    }
+
+    public func account(id: String) async throws(PostgresError) -> Account? {
+        try await accounts(ids: [id]).first
+    }
+
+    static let statusColumns = """
+        account_id, job_name, job_uid, phase, observed_generation, last_success_at, last_failure_at,
+        consecutive_failures, next_restart_at, memory_override, message
+        """
+
+    public func statuses(ids: [String]? = nil) async throws(PostgresError) -> [String: AccountStatus] {
+        let rows: [PostgresRow]
+        if let ids {
+            rows = try await connection.query("SELECT \(Self.statusColumns) FROM account_status WHERE account_id = ANY($1::text[])", [.textArray(ids)])
+        } else {
+            rows = try await connection.query("SELECT \(Self.statusColumns) FROM account_status")
+        }
+        var out: [String: AccountStatus] = [:]
+        out.reserveCapacity(rows.count)
+        for row in rows {
+            let phaseText: String = try row.decode(3)
+            let status = AccountStatus(
+                accountID: try row.decode(0), jobName: try row.decode(1), jobUID: try row.decode(2),
+                phase: JobPhase(rawValue: phaseText) ?? .pending, observedGeneration: try row.decode(4),
+                lastSuccessAt: try row.decode(5), lastFailureAt: try row.decode(6),
+                consecutiveFailures: try row.decode(7, as: Int.self), nextRestartAt: try row.decode(8),
+                memoryOverride: try row.decode(9), message: try row.decode(10))
+            out[status.accountID] = status
+        }
+        return out
+    }
+
+    /// Writes new status rows and audit entries in one transaction.
+    public func record(statuses: [AccountStatus], audit: [AuditEntry]) async throws {
+        guard !statuses.isEmpty || !audit.isEmpty else { return }
+        let actor = self.actor
+        try await connection.transaction { db in
+            if !statuses.isEmpty {
+                try db.execute("""
+                    INSERT INTO account_status (\(Self.statusColumns), updated_at)
+                    SELECT *, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[],
+                                                $7::timestamptz[], $8::bigint[], $9::timestamptz[], $10::text[], $11::text[])
+                    ON CONFLICT (account_id) DO UPDATE SET
+                        job_name = EXCLUDED.job_name, job_uid = EXCLUDED.job_uid, phase = EXCLUDED.phase,
+                        observed_generation = EXCLUDED.observed_generation, last_success_at = EXCLUDED.last_success_at,
+                        last_failure_at = EXCLUDED.last_failure_at, consecutive_failures = EXCLUDED.consecutive_failures,
+                        next_restart_at = EXCLUDED.next_restart_at, memory_override = EXCLUDED.memory_override,
+                        message = EXCLUDED.message, updated_at = now()
+                    """, [
+                        .textArray(statuses.map(\.accountID)), .textArray(statuses.map(\.jobName)), .textArray(statuses.map(\.jobUID)),
+                        .textArray(statuses.map(\.phase.rawValue)), .intArray(statuses.map(\.observedGeneration)),
+                        .timestampArray(statuses.map(\.lastSuccessAt)), .timestampArray(statuses.map(\.lastFailureAt)),
+                        .intArray(statuses.map { Int64($0.consecutiveFailures) }), .timestampArray(statuses.map(\.nextRestartAt)),
+                        .textArray(statuses.map(\.memoryOverride)), .textArray(statuses.map(\.message)),
+                    ])
+            }
+            if !audit.isEmpty {
+                try db.execute("""
+                    INSERT INTO audit_log (actor, action, account_id, namespace, job_name, job_uid, reason, details)
+                    SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
+                    """, [
+                        .text(actor), .textArray(audit.map(\.action)), .textArray(audit.map(\.accountID)),
+                        .textArray(audit.map(\.namespace)), .textArray(audit.map(\.jobName)), .textArray(audit.map(\.jobUID)),
+                        .textArray(audit.map(\.reason)), .jsonbArray(audit.map(\.details)),
+                    ])
+            }
+        }
+    }
+}
