@@ -70,13 +70,7 @@ public struct ProvisionerStore: Sendable {
         var out: [String: AccountStatus] = [:]
         out.reserveCapacity(rows.count)
         for row in rows {
-            let phaseText: String = try row.decode(3)
-            let status = AccountStatus(
-                accountID: try row.decode(0), jobName: try row.decode(1), jobUID: try row.decode(2),
-                phase: JobPhase(rawValue: phaseText) ?? .pending, observedGeneration: try row.decode(4),
-                lastSuccessAt: try row.decode(5), lastFailureAt: try row.decode(6),
-                consecutiveFailures: try row.decode(7, as: Int.self), nextRestartAt: try row.decode(8),
-                memoryOverride: try row.decode(9), message: try row.decode(10))
+            let status = try Self.status(from: row)
             out[status.accountID] = status
         }
         return out
@@ -87,34 +81,65 @@ public struct ProvisionerStore: Sendable {
         guard !statuses.isEmpty || !audit.isEmpty else { return }
         let actor = self.actor
         try await connection.transaction { db in
-            if !statuses.isEmpty {
-                try db.execute("""
-                    INSERT INTO account_status (\(Self.statusColumns), updated_at)
-                    SELECT *, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[],
-                                                $7::timestamptz[], $8::bigint[], $9::timestamptz[], $10::text[], $11::text[])
-                    ON CONFLICT (account_id) DO UPDATE SET
-                        job_name = EXCLUDED.job_name, job_uid = EXCLUDED.job_uid, phase = EXCLUDED.phase,
-                        observed_generation = EXCLUDED.observed_generation, last_success_at = EXCLUDED.last_success_at,
-                        last_failure_at = EXCLUDED.last_failure_at, consecutive_failures = EXCLUDED.consecutive_failures,
-                        next_restart_at = EXCLUDED.next_restart_at, memory_override = EXCLUDED.memory_override,
-                        message = EXCLUDED.message, updated_at = now()
-                    """, [
-                        .textArray(statuses.map(\.accountID)), .textArray(statuses.map(\.jobName)), .textArray(statuses.map(\.jobUID)),
-                        .textArray(statuses.map(\.phase.rawValue)), .intArray(statuses.map(\.observedGeneration)),
-                        .timestampArray(statuses.map(\.lastSuccessAt)), .timestampArray(statuses.map(\.lastFailureAt)),
-                        .intArray(statuses.map { Int64($0.consecutiveFailures) }), .timestampArray(statuses.map(\.nextRestartAt)),
-                        .textArray(statuses.map(\.memoryOverride)), .textArray(statuses.map(\.message)),
-                    ])
+            if !statuses.isEmpty { try Self.upsert(statuses, on: db) }
+            if !audit.isEmpty { try Self.insert(audit, actor: actor, on: db) }
+        }
+    }
+
+    static func status(from row: PostgresRow) throws(PostgresError) -> AccountStatus {
+        let phaseText: String = try row.decode(3)
+        return AccountStatus(
+            accountID: try row.decode(0), jobName: try row.decode(1), jobUID: try row.decode(2),
+            phase: JobPhase(rawValue: phaseText) ?? .pending, observedGeneration: try row.decode(4),
+            lastSuccessAt: try row.decode(5), lastFailureAt: try row.decode(6),
+            consecutiveFailures: try row.decode(7, as: Int.self), nextRestartAt: try row.decode(8),
+            memoryOverride: try row.decode(9), message: try row.decode(10))
+    }
+
+    static func upsert(_ statuses: [AccountStatus], on db: isolated PostgresConnection) throws(PostgresError) {
+        try db.execute("""
+            INSERT INTO account_status (\(statusColumns), updated_at)
+            SELECT *, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[],
+                                        $7::timestamptz[], $8::bigint[], $9::timestamptz[], $10::text[], $11::text[])
+            ON CONFLICT (account_id) DO UPDATE SET
+                job_name = EXCLUDED.job_name, job_uid = EXCLUDED.job_uid, phase = EXCLUDED.phase,
+                observed_generation = EXCLUDED.observed_generation, last_success_at = EXCLUDED.last_success_at,
+                last_failure_at = EXCLUDED.last_failure_at, consecutive_failures = EXCLUDED.consecutive_failures,
+                next_restart_at = EXCLUDED.next_restart_at, memory_override = EXCLUDED.memory_override,
+                message = EXCLUDED.message, updated_at = now()
+            """, [
+                .textArray(statuses.map(\.accountID)), .textArray(statuses.map(\.jobName)), .textArray(statuses.map(\.jobUID)),
+                .textArray(statuses.map(\.phase.rawValue)), .intArray(statuses.map(\.observedGeneration)),
+                .timestampArray(statuses.map(\.lastSuccessAt)), .timestampArray(statuses.map(\.lastFailureAt)),
+                .intArray(statuses.map { Int64($0.consecutiveFailures) }), .timestampArray(statuses.map(\.nextRestartAt)),
+                .textArray(statuses.map(\.memoryOverride)), .textArray(statuses.map(\.message)),
+            ])
+    }
+
+    static func insert(_ audit: [AuditEntry], actor: String, on db: isolated PostgresConnection) throws(PostgresError) {
+        try db.execute("""
+            INSERT INTO audit_log (actor, action, account_id, namespace, job_name, job_uid, reason, details)
+            SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
+            """, [
+                .text(actor), .textArray(audit.map(\.action)), .textArray(audit.map(\.accountID)),
+                .textArray(audit.map(\.namespace)), .textArray(audit.map(\.jobName)), .textArray(audit.map(\.jobUID)),
+                .textArray(audit.map(\.reason)), .jsonbArray(audit.map(\.details)),
+            ])
+    }
+
+    /// Changes one account's status row (read under a row lock, so a concurrent writer is not
+    /// overwritten) and appends audit entries, in one transaction. `change` gets the current row
+    /// (nil when there is none) and returns the new one, or nil to leave it unchanged.
+    public func update(accountID: String, audit: [AuditEntry], _ change: @escaping @Sendable (AccountStatus?) -> AccountStatus?) async throws {
+        let actor = self.actor
+        try await connection.transaction { db in
+            let rows = try db.query("SELECT \(Self.statusColumns) FROM account_status WHERE account_id = $1 FOR UPDATE", [.text(accountID)])
+            let current = try rows.first.map(Self.status(from:))
+            if let updated = change(current) {
+                try Self.upsert([updated], on: db)
             }
             if !audit.isEmpty {
-                try db.execute("""
-                    INSERT INTO audit_log (actor, action, account_id, namespace, job_name, job_uid, reason, details)
-                    SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
-                    """, [
-                        .text(actor), .textArray(audit.map(\.action)), .textArray(audit.map(\.accountID)),
-                        .textArray(audit.map(\.namespace)), .textArray(audit.map(\.jobName)), .textArray(audit.map(\.jobUID)),
-                        .textArray(audit.map(\.reason)), .jsonbArray(audit.map(\.details)),
-                    ])
+                try Self.insert(audit, actor: actor, on: db)
             }
         }
     }

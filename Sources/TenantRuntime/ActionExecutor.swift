@@ -1,0 +1,238 @@
+import Common
+import Foundation
+import Kube
+import TenantCore
+
+/// What carrying out one work item did, for logs, metrics and the records written afterwards.
+public struct ActionOutcome: Sendable {
+    public enum Result: Sendable, Equatable {
+        case done
+        /// Nothing to do after all (already gone, already exists, precondition no longer true).
+        case unnecessary(String)
+        /// The old Job is still being deleted; a later pass finishes the recreate.
+        case pending(String)
+        /// The API server refused for good (422, 403): not retried until the spec changes.
+        case rejected(String)
+        /// A transient failure that outlived the client's retries; a later pass tries again.
+        case failed(String)
+    }
+
+    public var item: WorkItem
+    public var result: Result
+    public var newUID: String?
+}
+
+/// Carries out create, delete and recreate against the API server, then records the status row
+/// and audit entry. Every deletion uses Foreground propagation with the Job's uid as a
+/// precondition, so a Job recreated under the same name meanwhile is never deleted by mistake.
+public struct ActionExecutor: Sendable {
+    let client: KubeClient
+    let cache: JobCache
+    let store: ProvisionerStore
+    let namespace: String
+    let recreateTimeout: Double
+    let logger: Logger
+    let metrics: Metrics
+
+    public init(client: KubeClient, cache: JobCache, store: ProvisionerStore, namespace: String, recreateTimeout: Double, logger: Logger, metrics: Metrics) {
+        self.client = client
+        self.cache = cache
+        self.store = store
+        self.namespace = namespace
+        self.recreateTimeout = recreateTimeout
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    public func run(_ item: WorkItem) async -> ActionOutcome {
+        let outcome: ActionOutcome
+        switch item.action {
+        case .create(let desired, _):
+            outcome = await create(desired, item: item)
+        case .delete(let name, let uid, _, _):
+            outcome = await delete(name: name, uid: uid, item: item)
+        case .recreate(let old, let desired, _):
+            outcome = await recreate(old: old, desired: desired, item: item)
+        default:
+            outcome = ActionOutcome(item: item, result: .unnecessary("not a cluster action"))
+        }
+        log(outcome)
+        await record(outcome)
+        return outcome
+    }
+
+    // MARK: the three cluster actions
+
+    private func create(_ desired: DesiredJob, item: WorkItem) async -> ActionOutcome {
+        guard desired.manifest != .null else {
+            return ActionOutcome(item: item, result: .failed("internal error: the Job manifest was not rendered"))
+        }
+        do {
+            let created: KubeClient.MetadataOnly = try await client.create(.jobs, namespace: namespace, body: desired.manifest)
+            metrics.increment("tenant_provisioner_jobs_created_total")
+            return ActionOutcome(item: item, result: .done, newUID: created.metadata.uid)
+        } catch where error.isAlreadyExists {
+            // The cache had not caught up with a create of a moment ago; the next pass sees it.
+            return ActionOutcome(item: item, result: .unnecessary("a Job named \(desired.name) already exists"))
+        } catch where error.isInvalid || error.isForbidden {
+            return ActionOutcome(item: item, result: .rejected(error.description))
+        } catch {
+            return ActionOutcome(item: item, result: .failed(error.description))
+        }
+    }
+
+    private func delete(name: String, uid: String, item: WorkItem) async -> ActionOutcome {
+        do {
+            let deleted = try await client.delete(.jobs, namespace: namespace, name: name, propagation: .foreground, preconditionUID: uid)
+            guard deleted else { return ActionOutcome(item: item, result: .unnecessary("the Job was already gone")) }
+            metrics.increment("tenant_provisioner_jobs_deleted_total")
+            return ActionOutcome(item: item, result: .done)
+        } catch where error.isConflict {
+            return ActionOutcome(item: item, result: .unnecessary("the Job was replaced meanwhile (uid changed)"))
+        } catch where error.isForbidden {
+            return ActionOutcome(item: item, result: .rejected(error.description))
+        } catch {
+            return ActionOutcome(item: item, result: .failed(error.description))
+        }
+    }
+
+    /// Foreground delete, wait until the Job is really gone (the watch cache says so), create.
+    /// A Job's pod template is immutable, so replacing is the only way to change it.
+    private func recreate(old: ObservedJob, desired: DesiredJob, item: WorkItem) async -> ActionOutcome {
+        do {
+            _ = try await client.delete(.jobs, namespace: namespace, name: old.name, propagation: .foreground, preconditionUID: old.uid)
+        } catch where error.isConflict {
+            // Replaced meanwhile; the next pass compares the new one.
+            return ActionOutcome(item: item, result: .unnecessary("the Job was replaced meanwhile (uid changed)"))
+        } catch where error.isForbidden {
+            return ActionOutcome(item: item, result: .rejected(error.description))
+        } catch {
+            return ActionOutcome(item: item, result: .failed(error.description))
+        }
+        guard await cache.waitUntilGone(name: old.name, timeout: recreateTimeout) else {
+            return ActionOutcome(item: item, result: .pending("the old Job is still being deleted after \(Int(recreateTimeout)) s; it is created again once it is gone"))
+        }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let outcome = await create(desired, item: item)
+            // A 409 right after the old Job vanished from the cache: the cache saw DELETED before
+            // the create raced in, or another writer created it. Check again rather than assume.
+            if case .unnecessary = outcome.result, attempt < 3 {
+                try? await Task.sleep(nanoseconds: 500_000_000)
+                if cache.job(named: desired.name) == nil { continue }
+            }
+            if case .done = outcome.result {
+                metrics.increment("tenant_provisioner_jobs_recreated_total")
+            }
+            return outcome
+        }
+    }
+
+    // MARK: records
+
+    private func log(_ outcome: ActionOutcome) {
+        let action = outcome.item.action
+        var meta: [String: String] = ["action": action.verb, "job.name": action.jobName ?? "", "reason": action.reason]
+        if let id = action.accountID { meta["account.id"] = id }
+        if let uid = outcome.newUID { meta["job.uid"] = uid }
+        switch outcome.result {
+        case .done: logger.info("job \(action.verb) done", meta)
+        case .unnecessary(let why): logger.debug("job \(action.verb) not needed", meta.merging(["why": why]) { a, _ in a })
+        case .pending(let why): logger.info("job \(action.verb) waits", meta.merging(["why": why]) { a, _ in a })
+        case .rejected(let why): logger.error("job \(action.verb) rejected by the API server", meta.merging(["error": why]) { a, _ in a })
+        case .failed(let why): logger.warning("job \(action.verb) failed; retried on a later pass", meta.merging(["error": why]) { a, _ in a })
+        }
+    }
+
+    private func record(_ outcome: ActionOutcome) async {
+        let action = outcome.item.action
+        guard let accountID = action.accountID else {
+            // A Job that named no account: only the audit row.
+            if case .done = outcome.result { await write(accountID: nil, outcome: outcome) }
+            return
+        }
+        await write(accountID: accountID, outcome: outcome)
+    }
+
+    private func write(accountID: String?, outcome: ActionOutcome) async {
+        let audit = Self.auditEntries(outcome, namespace: namespace)
+        let change = Self.statusChange(outcome)
+        do {
+            if let accountID {
+                try await store.update(accountID: accountID, audit: audit) { change($0, accountID) }
+            } else {
+                try await store.record(statuses: [], audit: audit)
+            }
+        } catch {
+            metrics.increment("tenant_provisioner_db_errors_total")
+            logger.error("could not record a Job action in the database", ["error": "\(error)", "job.name": outcome.item.action.jobName ?? ""])
+        }
+    }
+
+    static func auditEntries(_ outcome: ActionOutcome, namespace: String) -> [AuditEntry] {
+        let action = outcome.item.action
+        var details: [String: JSONValue] = [:]
+        var oldUID: String?
+        switch action {
+        case .delete(_, let uid, _, _): oldUID = uid
+        case .recreate(let old, let desired, _):
+            oldUID = old.uid
+            details["old_uid"] = .string(old.uid)
+            details["spec_hash"] = .string(desired.specHash)
+        case .create(let desired, _):
+            details["spec_hash"] = .string(desired.specHash)
+            details["generation"] = .integer(desired.generation)
+        default: break
+        }
+        switch outcome.result {
+        case .done:
+            details["result"] = "done"
+            if case .delete = action { details["propagation_policy"] = "Foreground" }
+        case .rejected(let why):
+            details["result"] = "rejected"
+            details["error"] = .string(why)
+        case .pending(let why):
+            details["result"] = "pending"
+            details["note"] = .string(why)
+        case .unnecessary, .failed:
+            return []  // nothing changed on the cluster
+        }
+        return [AuditEntry(action: action.verb, accountID: action.accountID, namespace: namespace, jobName: action.jobName,
+                           jobUID: outcome.newUID ?? oldUID, reason: action.reason, details: .object(details))]
+    }
+
+    /// The account's status row after the outcome (nil: leave it).
+    static func statusChange(_ outcome: ActionOutcome) -> @Sendable (AccountStatus?, String) -> AccountStatus? {
+        let item = outcome.item
+        return { current, accountID in
+            var status = current ?? AccountStatus(accountID: accountID, phase: .pending)
+            switch (item.action, outcome.result) {
+            case (.create(let desired, _), .done), (.recreate(_, let desired, _), .done):
+                status.jobName = desired.name
+                status.jobUID = outcome.newUID
+                status.phase = .pending
+                status.observedGeneration = desired.generation
+                status.nextRestartAt = nil
+                status.message = nil
+            case (.delete(let name, let uid, _, _), .done), (.delete(let name, let uid, _, _), .unnecessary):
+                status.jobName = name
+                status.jobUID = uid
+                status.phase = item.accountActive == false ? .inactive : .deleting
+                status.nextRestartAt = nil
+                status.message = nil
+            case (.recreate(let old, _, _), .pending(let why)):
+                status.jobName = old.name
+                status.phase = .deleting
+                status.message = why
+            case (_, .rejected(let why)), (_, .failed(let why)):
+                status.message = why
+            case (_, .unnecessary), (_, .pending):
+                return nil
+            case (_, .done):
+                return nil
+            }
+            return status == current ? nil : status
+        }
+    }
+}

@@ -1,0 +1,279 @@
+import Common
+import Foundation
+import Kube
+import Postgres
+import SchemaMigrator
+import TenantCore
+
+/// What one pass did, for logs, metrics, `provisioner plan` and tests.
+public struct PassReport: Sendable {
+    public var plan: Plan
+    public var enqueued: Int
+    public var statusesWritten: Int
+    public var duration: Double
+}
+
+/// Why a pass did nothing at all.
+public enum PassError: Error, CustomStringConvertible, Sendable {
+    case database(String)
+    case schemaBehind(current: Int?, required: Int)
+    case cacheNotSynced
+
+    public var description: String {
+        switch self {
+        case .database(let why): "database unavailable: \(why)"
+        case .schemaBehind(let current, let required):
+            "the database schema is at version \(current.map(String.init) ?? "none"), this provisioner needs \(required): run `migrate up` (the migrate Job) first"
+        case .cacheNotSynced: "the Job cache has not finished its first list from the Kubernetes API yet"
+        }
+    }
+}
+
+/// One reconcile pass: read the database, read the watch cache, plan (pure), hand cluster changes
+/// to the action queue and write the records a pass makes itself (successes, failures, conflicts,
+/// phases). A pass that cannot read the database or the cache changes nothing.
+public actor Reconciler {
+    public struct Options: Sendable {
+        public var namespace: String
+        public var instance: String
+        public var rerunAfterSuccess: Double?
+        public var dryRun: Bool
+
+        public init(namespace: String, instance: String, rerunAfterSuccess: Double?, dryRun: Bool) {
+            self.namespace = namespace
+            self.instance = instance
+            self.rerunAfterSuccess = rerunAfterSuccess
+            self.dryRun = dryRun
+        }
+    }
+
+    let store: ProvisionerStore
+    let cache: JobCache
+    let queue: ActionQueue
+    let template: JobTemplate
+    let options: Options
+    let logger: Logger
+    let metrics: Metrics
+    private var deleteBudget: DeleteBudget
+    private let desiredCache = DesiredJobCache()
+    /// Full account rows by id, refreshed only when the generation changes.
+    private var accounts: [String: Account] = [:]
+    private var schemaChecked = false
+    /// Creates the API server rejected for good, by account, with the spec hash rejected: not
+    /// retried every pass, only once the account or template changes.
+    private var rejected: [String: String] = [:]
+
+    public init(store: ProvisionerStore, cache: JobCache, queue: ActionQueue, template: JobTemplate, options: Options,
+                deleteBudget: DeleteBudget, logger: Logger, metrics: Metrics) {
+        self.store = store
+        self.cache = cache
+        self.queue = queue
+        self.template = template
+        self.options = options
+        self.deleteBudget = deleteBudget
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// Called by the workers: a rejected create is remembered so it is not retried in a loop.
+    public func note(_ outcome: ActionOutcome) {
+        guard let accountID = outcome.item.action.accountID else { return }
+        switch (outcome.item.action, outcome.result) {
+        case (.create(let desired, _), .rejected), (.recreate(_, let desired, _), .rejected):
+            rejected[accountID] = desired.specHash
+        case (.create, .done), (.recreate, .done):
+            rejected[accountID] = nil
+        default: break
+        }
+    }
+
+    /// Forget the schema check (a new leader term re-checks).
+    public func resetSchemaCheck() { schemaChecked = false }
+
+    // MARK: passes
+
+    /// A full pass over every account.
+    public func fullPass(now: Date = Date()) async throws(PassError) -> PassReport {
+        let started = ContinuousClock.now
+        try await checkSchema()
+        let statuses: [String: AccountStatus]
+        do {
+            try await refreshAccounts()
+            statuses = try await store.statuses()
+        } catch {
+            throw .database(error.description)
+        }
+        guard cache.hasSynced else { throw .cacheNotSynced }
+        let jobs = cache.snapshot().values.map(ObservedJob.init)
+        let plan = Planner.plan(accounts: Array(accounts.values), jobs: jobs, statuses: statuses, template: template,
+                                namespace: options.namespace, policy: policy(now: now), now: now, cache: desiredCache)
+        let observedPhases = options.dryRun ? [] : Self.phaseUpdates(jobs: jobs, statuses: statuses, instance: options.instance)
+        return try await carryOut(plan, statuses: statuses, extraStatuses: observedPhases, urgent: false, started: started, now: now)
+    }
+
+    /// The NOTIFY path: one account, by the same rules, its cluster changes ahead of any backlog.
+    public func accountPass(accountID: String, now: Date = Date()) async throws(PassError) -> PassReport {
+        let started = ContinuousClock.now
+        try await checkSchema()
+        let account: Account?
+        let status: AccountStatus?
+        do {
+            account = try await store.account(id: accountID)
+            status = try await store.statuses(ids: [accountID])[accountID]
+        } catch {
+            throw .database(error.description)
+        }
+        accounts[accountID] = account
+        guard cache.hasSynced else { throw .cacheNotSynced }
+        let jobs = cache.snapshot().values.map(ObservedJob.init)
+        let plan = Planner.plan(account: account, accountID: accountID, jobs: jobs, status: status, template: template,
+                                namespace: options.namespace, policy: policy(now: now), now: now, cache: desiredCache)
+        return try await carryOut(plan, statuses: status.map { [accountID: $0] } ?? [:], extraStatuses: [], urgent: true, started: started, now: now)
+    }
+
+    private func policy(now: Date) -> PlanPolicy {
+        PlanPolicy(instance: options.instance, deleteBudget: deleteBudget.remaining(now: now), rerunAfterSuccess: options.rerunAfterSuccess)
+    }
+
+    private func checkSchema() async throws(PassError) {
+        guard !schemaChecked else { return }
+        let current: Int?
+        do {
+            current = try await store.schemaVersion()
+        } catch {
+            throw .database(error.description)
+        }
+        guard let current, current >= SchemaMigrator.requiredVersion else {
+            throw .schemaBehind(current: current, required: SchemaMigrator.requiredVersion)
+        }
+        schemaChecked = true
+    }
+
+    /// Reads (id, generation) of all accounts and the full rows of those that changed.
+    private func refreshAccounts() async throws(PostgresError) {
+        let generations = try await store.accountGenerations()
+        let changed = generations.filter { accounts[$0.key]?.generation != $0.value }.map(\.key)
+        for id in accounts.keys where generations[id] == nil { accounts[id] = nil }
+        if !changed.isEmpty {
+            for account in try await store.accounts(ids: changed) { accounts[account.id] = account }
+        }
+        if changed.count > 0 || accounts.count != desiredCache.count {
+            desiredCache.retain(only: Set(accounts.keys))
+        }
+    }
+
+    // MARK: carrying out a plan
+
+    private func carryOut(_ plan: Plan, statuses: [String: AccountStatus], extraStatuses: [AccountStatus], urgent: Bool,
+                          started: ContinuousClock.Instant, now: Date) async throws(PassError) -> PassReport {
+        if options.dryRun {
+            if !plan.actions.isEmpty { logger.info("dry run: planned, changing nothing\n\(plan.description)") }
+            return PassReport(plan: plan, enqueued: 0, statusesWritten: 0, duration: seconds(since: started))
+        }
+        let busy = await queue.busyKeys()
+        var work: [WorkItem] = []
+        var newStatuses: [String: AccountStatus] = [:]
+        for status in extraStatuses where !busy.contains(status.accountID) { newStatuses[status.accountID] = status }
+        var audit: [AuditEntry] = []
+        var deferred = 0
+        for action in plan.actions {
+            let key = action.accountID ?? action.jobName ?? ""
+            switch action {
+            case .create(let desired, _), .recreate(_, let desired, _):
+                if rejected[desired.accountID] == desired.specHash { continue }
+                work.append(WorkItem(key: key, action: action, accountActive: true, enqueuedAt: now, urgent: urgent))
+            case .delete(_, _, let accountID, _):
+                let active = accountID.flatMap { accounts[$0]?.isActive }
+                work.append(WorkItem(key: key, action: action, accountActive: active, enqueuedAt: now, urgent: urgent))
+            case .recordSuccess(let accountID, let jobName, let uid, let completedAt):
+                var status = newStatuses[accountID] ?? statuses[accountID] ?? AccountStatus(accountID: accountID, phase: .pending)
+                status.jobName = jobName
+                status.jobUID = uid
+                status.phase = .succeeded
+                status.lastSuccessAt = completedAt
+                status.consecutiveFailures = 0
+                status.nextRestartAt = nil
+                status.message = nil
+                newStatuses[accountID] = status
+                audit.append(AuditEntry(action: "success", accountID: accountID, namespace: options.namespace, jobName: jobName, jobUID: uid,
+                                        reason: action.reason))
+            case .recordFailure(let accountID, let job):
+                var status = newStatuses[accountID] ?? statuses[accountID] ?? AccountStatus(accountID: accountID, phase: .pending)
+                status.jobName = job.name
+                status.jobUID = job.uid
+                status.phase = .failed
+                status.lastFailureAt = job.failedAt
+                status.consecutiveFailures += 1
+                status.message = "Job failed: \(job.failedReason ?? "unknown reason")"
+                newStatuses[accountID] = status
+                metrics.increment("tenant_provisioner_job_failures_total", labels: ["reason": job.failedReason ?? "Unknown"])
+                audit.append(AuditEntry(action: "failure", accountID: accountID, namespace: options.namespace, jobName: job.name, jobUID: job.uid,
+                                        reason: job.failedReason ?? "Failed"))
+            case .reportConflict(let accountID, let jobName, let message), .renderFailed(let accountID, let message) where true:
+                let jobName: String? = if case .reportConflict = action { jobName } else { nil }
+                var status = newStatuses[accountID] ?? statuses[accountID] ?? AccountStatus(accountID: accountID, phase: .pending)
+                guard status.message != message else { continue }
+                status.message = message
+                newStatuses[accountID] = status
+                audit.append(AuditEntry(action: "skip", accountID: accountID, namespace: options.namespace, jobName: jobName, jobUID: nil, reason: message))
+                logger.warning("account skipped", ["account.id": accountID, "reason": message])
+            case .deferDelete(let jobName, let accountID, let reason):
+                deferred += 1
+                logger.info("deletion deferred: MAX_DELETES_PER_PASS reached for this interval", ["job.name": jobName, "account.id": accountID ?? "", "reason": reason])
+            case .waitForDeletion:
+                continue
+            }
+        }
+        if deferred > 0 { metrics.increment("tenant_provisioner_deletions_deferred_total", by: Double(deferred)) }
+        let accepted = await queue.enqueue(work)
+        let deletes = accepted.filter { if case .delete = $0.action { true } else { false } }.count
+        if deletes > 0 { deleteBudget.spend(deletes, now: now) }
+        let changed = newStatuses.values.filter { statuses[$0.accountID] != $0 }
+        do {
+            try await store.record(statuses: Array(changed), audit: audit)
+        } catch {
+            metrics.increment("tenant_provisioner_db_errors_total")
+            throw .database("\(error)")
+        }
+        return PassReport(plan: plan, enqueued: accepted.count, statusesWritten: changed.count, duration: seconds(since: started))
+    }
+
+    private func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// Status rows whose phase or Job no longer matches what the cache shows: a created Job
+    /// started running, a deleted account's Job finished deleting. Written only when changed.
+    static func phaseUpdates(jobs: [ObservedJob], statuses: [String: AccountStatus], instance: String) -> [AccountStatus] {
+        var byAccount: [String: ObservedJob] = [:]
+        for job in jobs where job.isManaged(instance: instance) {
+            if let id = job.accountID { byAccount[id] = job }
+        }
+        var out: [AccountStatus] = []
+        for (id, status) in statuses {
+            guard let job = byAccount[id] else {
+                if status.phase == .deleting || status.phase == .running || status.phase == .pending, status.jobUID != nil {
+                    // Its Job is gone: deleting finished, or it vanished (TTL, manual delete).
+                    var s = status
+                    s.phase = status.phase == .deleting ? .inactive : .pending
+                    out.append(s)
+                }
+                continue
+            }
+            guard job.uid == status.jobUID, job.completedAt == nil, job.failedAt == nil, !job.isTerminating else { continue }
+            if status.phase == .pending, job.creationTimestamp != nil, job.isRunning {
+                var s = status
+                s.phase = .running
+                out.append(s)
+            }
+        }
+        return out
+    }
+}
+
+extension ObservedJob {
+    /// The cache does not carry pod counts into ObservedJob; a created, not finished Job is
+    /// treated as running once the API server has it.
+    var isRunning: Bool { completedAt == nil && failedAt == nil }
+}
