@@ -257,6 +257,23 @@ import TestSupport
         }
     }
 
+    @Test func clientCertificateAndKeyAsDataAuthenticate() async throws {
+        try await KubeEmulator.with { emulator in
+            _ = Fixtures.curlReady
+            let fromFiles = try KubeconfigFile.load(path: emulator.clientCertificateKubeconfigPath)
+            guard case .file(let certPath)? = fromFiles.clientCertificate, case .file(let keyPath)? = fromFiles.clientKey else {
+                Issue.record("the emulator's kubeconfig-cert should name certificate files")
+                return
+            }
+            var config = fromFiles
+            config.clientCertificate = .data(try Data(contentsOf: URL(fileURLWithPath: certPath)))
+            config.clientKey = .data(try Data(contentsOf: URL(fileURLWithPath: keyPath)))
+            let client = KubeClient(config: config, retryPolicy: .none, logger: .disabled)
+            _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("by-cert"), as: Job.self)
+            #expect(try await emulator.requests().log.contains { $0.method == "POST" && $0.code == 201 && $0.user == "admin" })
+        }
+    }
+
     @Test func pemDataInKubeconfigWorksLikeFiles() async throws {
         try await KubeEmulator.with { emulator in
             _ = Fixtures.curlReady
