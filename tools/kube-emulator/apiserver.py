@@ -366,7 +366,8 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                               f'{res.kind}: {result.type_errors[0]}')
         if result.unknown:
             if mode == "Strict":
-                raise bad_request("strict decoding error: " +
+                raise bad_request(f'{res.kind} in version "{res.version}" cannot be handled as '
+                                  f'a {res.kind}: strict decoding error: ' +
                                   ", ".join(f'unknown field "{u}"' for u in result.unknown))
             if mode == "Warn":
                 self.warnings += [f'unknown field \\"{u}\\"' for u in result.unknown]
