@@ -2,6 +2,7 @@
 
 import http.server
 import json
+import socket
 from urllib.parse import parse_qsl, urlsplit
 
 import resources as R
@@ -15,6 +16,11 @@ class ControlServer(http.server.ThreadingHTTPServer):
         self.app = app
         super().__init__(address, ControlHandler)
 
+    def get_request(self):
+        sock, addr = super().get_request()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock, addr
+
 
 class ControlHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -27,8 +33,9 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self._headers_buffer.append(b"\r\n")
+        self._headers_buffer.append(body)
+        self.flush_headers()
 
     def _body(self):
         n = int(self.headers.get("Content-Length") or 0)

@@ -84,16 +84,17 @@ class JobController:
 
     def finish(self, ns, name, outcome):
         """Applies an outcome to a Job now (control API). False if the Job is unknown."""
-        job = self.store.get(R.JOBS.key, ns, name)
-        if job is None:
-            return False
-        run = self.runs.get(job["metadata"]["uid"])
-        if run is None:
-            return False
-        run.outcome = dict(outcome, afterSeconds=0)
-        if run.pod:
-            self.scheduler.call_later(0, self._finish, run.uid, run.pod)
-        return True
+        with self.store.lock:
+            job = self.store.get(R.JOBS.key, ns, name)
+            if job is None:
+                return False
+            run = self.runs.get(job["metadata"]["uid"])
+            if run is None or run.finished:
+                return False
+            run.outcome = dict(outcome, afterSeconds=0)
+            if run.pod:
+                self.scheduler.call_later(0, self._finish, run.uid, run.pod)
+            return True
 
     # ---- reacting to changes (called under the store lock) ---------------------------------
 
