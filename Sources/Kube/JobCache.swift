@@ -126,6 +126,8 @@ public final class JobCache: Sendable {
                 if Date().timeIntervalSince(started) < 1 {
                     failures += 1
                     try await Task.sleep(nanoseconds: UInt64(backoff.delay(attempt: failures) * 1e9))
+                } else {
+                    failures = 0
                 }
             } catch {
                 if Task.isCancelled { return }

@@ -36,12 +36,17 @@ public struct JobSummary: Sendable, Equatable, Decodable {
     }
 
     public init(_ job: Job) {
+        var annotations = job.metadata.annotations ?? [:]
+        annotations.removeValue(forKey: Self.droppedAnnotation)
         self.init(name: job.metadata.name ?? "", namespace: job.metadata.namespace ?? "", uid: job.metadata.uid ?? "",
                   resourceVersion: job.metadata.resourceVersion ?? "", labels: job.metadata.labels ?? [:],
-                  annotations: job.metadata.annotations ?? [:], creationTimestamp: job.metadata.creationTimestamp,
+                  annotations: annotations, creationTimestamp: job.metadata.creationTimestamp,
                   deletionTimestamp: job.metadata.deletionTimestamp, conditions: job.status?.conditions ?? [],
                   active: job.status?.active ?? 0, succeeded: job.status?.succeeded ?? 0, failed: job.status?.failed ?? 0)
     }
+
+    /// `kubectl apply` stores the whole manifest here (kilobytes a Job); nothing reads it from the cache.
+    static let droppedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 
     private enum Keys: String, CodingKey { case metadata, status }
     private enum MetaKeys: String, CodingKey { case name, namespace, uid, resourceVersion, labels, annotations, creationTimestamp, deletionTimestamp }
@@ -56,6 +61,7 @@ public struct JobSummary: Sendable, Equatable, Decodable {
         resourceVersion = try m.decodeIfPresent(String.self, forKey: .resourceVersion) ?? ""
         labels = try m.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
         annotations = try m.decodeIfPresent([String: String].self, forKey: .annotations) ?? [:]
+        annotations.removeValue(forKey: Self.droppedAnnotation)
         creationTimestamp = try m.decodeIfPresent(Date.self, forKey: .creationTimestamp)
         deletionTimestamp = try m.decodeIfPresent(Date.self, forKey: .deletionTimestamp)
         if c.contains(.status), try !c.decodeNil(forKey: .status) {

@@ -273,11 +273,8 @@ private final class WatchState: Sendable {
     private struct Parts: Sendable {
         var cancelled = false
         var starter: Task<Void, Never>?
-        var transfer: SendableTransfer?
+        var transfer: Transfer?
     }
-
-    /// `Transfer` is only touched here through its atomic `cancel()`.
-    private struct SendableTransfer: @unchecked Sendable { let transfer: Transfer }
 
     private let parts = Mutex(Parts())
 
@@ -291,7 +288,7 @@ private final class WatchState: Sendable {
 
     func attach(_ transfer: Transfer) {
         let cancelled = parts.withLock { p in
-            p.transfer = SendableTransfer(transfer: transfer)
+            p.transfer = transfer
             return p.cancelled
         }
         if cancelled { transfer.cancel() }
@@ -303,6 +300,6 @@ private final class WatchState: Sendable {
             return (p.starter, p.transfer)
         }
         starter?.cancel()
-        transfer?.transfer.cancel()
+        transfer?.cancel()
     }
 }

@@ -15,8 +15,9 @@ import TestSupport
         #expect(!emulator.token.isEmpty)
         let started = Date()
         await emulator.stop()
-        // SIGTERM must reach the child (the test runner blocks it in its own threads).
-        #expect(Date().timeIntervalSince(started) < 2)
+        // SIGTERM must reach the child (the test runner blocks it in its own threads); when it
+        // does not, `stop()` falls back to SIGKILL only after 5 s.
+        #expect(Date().timeIntervalSince(started) < 4)
         #expect(!FileManager.default.fileExists(atPath: emulator.stateDirectory))
     }
 

@@ -7,7 +7,7 @@ import Testing
     static let jobJSON = """
     {"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"tp-a","namespace":"default","uid":"u1","resourceVersion":"12",
      "generation":1,"creationTimestamp":"2026-01-02T03:04:05Z","deletionTimestamp":"2026-01-02T03:05:00Z",
-     "labels":{"app.kubernetes.io/managed-by":"tenant-provisioner"},"annotations":{"tenant-provisioner/account-id":"A"},
+     "labels":{"app.kubernetes.io/managed-by":"tenant-provisioner"},"annotations":{"tenant-provisioner/account-id":"A","kubectl.kubernetes.io/last-applied-configuration":"{}"},
      "finalizers":["foregroundDeletion"],"ownerReferences":[{"apiVersion":"v1","kind":"X","name":"o","uid":"ou"}],
      "managedFields":[{"manager":"kubectl"}]},
      "spec":{"backoffLimit":0,"template":{"spec":{"containers":[{"name":"main","image":"busybox"}]}}},
@@ -35,7 +35,7 @@ import Testing
         #expect(s.uid == "u1")
         #expect(s.resourceVersion == "12")
         #expect(s.labels["app.kubernetes.io/managed-by"] == "tenant-provisioner")
-        #expect(s.annotations["tenant-provisioner/account-id"] == "A")
+        #expect(s.annotations == ["tenant-provisioner/account-id": "A"])
         #expect(s.isFailed)
         #expect(!s.isComplete)
         #expect(s.isTerminating)

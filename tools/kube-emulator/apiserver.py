@@ -113,6 +113,18 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
     # ---- plumbing ----------------------------------------------------------------------------
 
     def _read_body(self):
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            # Clients that stream a body without knowing its size (libcurl with a read
+            # callback) send it chunked.
+            parts = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(parts)
+                parts.append(self.rfile.read(size))
+                self.rfile.readline()
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
 
@@ -354,7 +366,8 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                               f'{res.kind}: {result.type_errors[0]}')
         if result.unknown:
             if mode == "Strict":
-                raise bad_request("strict decoding error: " +
+                raise bad_request(f'{res.kind} in version "{res.version}" cannot be handled as '
+                                  f'a {res.kind}: strict decoding error: ' +
                                   ", ".join(f'unknown field "{u}"' for u in result.unknown))
             if mode == "Warn":
                 self.warnings += [f'unknown field \\"{u}\\"' for u in result.unknown]

@@ -233,3 +233,24 @@ def test_deleting_namespace_removes_its_objects(fresh):
     assert fresh.api("DELETE", "/api/v1/namespaces/scratch").status == 200
     assert fresh.api("GET", "/apis/batch/v1/namespaces/scratch/jobs/inside").status == 404
     assert fresh.api("GET", "/api/v1/namespaces/scratch").status == 404
+
+
+def test_chunked_request_body_is_read(fresh):
+    import json as _json
+    body = _json.dumps(job_manifest("chunked")).encode()
+    conn = fresh.connect()
+    try:
+        conn.putrequest("POST", JOBS)
+        conn.putheader("Authorization", f"Bearer {fresh.token}")
+        conn.putheader("Content-Type", "application/json")
+        conn.putheader("Transfer-Encoding", "chunked")
+        conn.endheaders()
+        for i in range(0, len(body), 100):
+            part = body[i:i + 100]
+            conn.send(b"%x\r\n%s\r\n" % (len(part), part))
+        conn.send(b"0\r\n\r\n")
+        resp = conn.getresponse()
+        assert resp.status == 201, resp.read()
+    finally:
+        conn.close()
+    assert fresh.get_job("chunked") is not None
