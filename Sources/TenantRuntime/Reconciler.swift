@@ -209,14 +209,10 @@ public actor Reconciler {
                 metrics.increment("tenant_provisioner_job_failures_total", labels: ["reason": job.failedReason ?? "Unknown"])
                 audit.append(AuditEntry(action: "failure", accountID: accountID, namespace: options.namespace, jobName: job.name, jobUID: job.uid,
                                         reason: job.failedReason ?? "Failed"))
-            case .reportConflict(let accountID, let jobName, let message), .renderFailed(let accountID, let message) where true:
-                let jobName: String? = if case .reportConflict = action { jobName } else { nil }
-                var status = newStatuses[accountID] ?? statuses[accountID] ?? AccountStatus(accountID: accountID, phase: .pending)
-                guard status.message != message else { continue }
-                status.message = message
-                newStatuses[accountID] = status
-                audit.append(AuditEntry(action: "skip", accountID: accountID, namespace: options.namespace, jobName: jobName, jobUID: nil, reason: message))
-                logger.warning("account skipped", ["account.id": accountID, "reason": message])
+            case .reportConflict(let accountID, let jobName, let message):
+                if let entry = noteSkip(accountID: accountID, jobName: jobName, message: message, statuses: statuses, into: &newStatuses) { audit.append(entry) }
+            case .renderFailed(let accountID, let message):
+                if let entry = noteSkip(accountID: accountID, jobName: nil, message: message, statuses: statuses, into: &newStatuses) { audit.append(entry) }
             case .deferDelete(let jobName, let accountID, let reason):
                 deferred += 1
                 logger.info("deletion deferred: MAX_DELETES_PER_PASS reached for this interval", ["job.name": jobName, "account.id": accountID ?? "", "reason": reason])
@@ -236,6 +232,18 @@ public actor Reconciler {
             throw .database("\(error)")
         }
         return PassReport(plan: plan, enqueued: accepted.count, statusesWritten: changed.count, duration: seconds(since: started))
+    }
+
+    /// A conflict or render failure: written to the status message, and audited and logged
+    /// once when the message is new rather than every pass.
+    private func noteSkip(accountID: String, jobName: String?, message: String, statuses: [String: AccountStatus],
+                          into newStatuses: inout [String: AccountStatus]) -> AuditEntry? {
+        var status = newStatuses[accountID] ?? statuses[accountID] ?? AccountStatus(accountID: accountID, phase: .pending)
+        guard status.message != message else { return nil }
+        status.message = message
+        newStatuses[accountID] = status
+        logger.warning("account skipped", ["account.id": accountID, "reason": message])
+        return AuditEntry(action: "skip", accountID: accountID, namespace: options.namespace, jobName: jobName, jobUID: nil, reason: message)
     }
 
     private func seconds(since start: ContinuousClock.Instant) -> Double {

@@ -1,0 +1,72 @@
+import Common
+import Foundation
+import Kube
+import Postgres
+import TenantRuntime
+
+/// `provisioner [run]` runs the operator; `provisioner plan` prints what a pass would do.
+@main
+struct ProvisionerCommand {
+    static let usage = """
+        Usage: provisioner [run]      keep one Kubernetes Job per active account (the operator)
+               provisioner plan       print the plan of one pass (create / delete / recreate, with reasons) and exit
+               provisioner --help
+
+        Reads accounts from PostgreSQL (DATABASE_URL or PG* variables) and Jobs from the Kubernetes
+        API (in-cluster service account, else KUBECONFIG or ~/.kube/config). Configuration, all
+        optional: NAMESPACE, INSTANCE, JOB_TEMPLATE (/etc/provisioner/job-template.yaml),
+        POLL_INTERVAL (30), MAX_DELETES_PER_PASS (100), DRY_RUN, RERUN_AFTER_SUCCESS, LEASE_NAME,
+        LEADER_ELECTION (true), POD_NAME, KUBE_QPS (20), KUBE_BURST (40), HEALTH_PORT (8080),
+        RECREATE_TIMEOUT (300), RESTART_DELAY, RESTART_BACKOFF_FACTOR, RESTART_DELAY_MAX,
+        SKIP_DELAY_ON_OOM, LOG_TAIL_LINES, LOG_LEVEL (info), LOG_FORMAT (text|json).
+
+        Exit codes: 0 success (SIGTERM included), 1 runtime failure, 2 bad usage or configuration.
+        """
+
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let mode: String
+        switch arguments {
+        case [], ["run"]: mode = "run"
+        case ["plan"]: mode = "plan"
+        case ["--help"], ["-h"], ["help"]:
+            print(usage)
+            exit(ExitCode.success.rawValue)
+        default:
+            FileHandle.standardError.write(Data("provisioner: unknown arguments \(arguments.joined(separator: " "))\n\n\(usage)\n".utf8))
+            exit(ExitCode.usage.rawValue)
+        }
+        KubeTransport.globalInit()
+        let deps: ProvisionerService.Dependencies
+        do {
+            deps = try ProvisionerStartup.load(environment: ProcessInfo.processInfo.environment, hostName: ProcessInfo.processInfo.hostName)
+        } catch {
+            FileHandle.standardError.write(Data("provisioner: configuration error: \(error.description)\n".utf8))
+            exit(ExitCode.usage.rawValue)
+        }
+        if mode == "plan" {
+            exit(await PlanCommand.run(deps))
+        }
+        var meta = deps.settings.logMetadata
+        meta["namespace"] = deps.namespace
+        meta["database"] = deps.database.description
+        meta["kubernetes"] = deps.kube.description
+        deps.logger.info("starting", meta)
+        let service = ProvisionerService(deps)
+        let health = HealthServer(port: deps.settings.healthPort) { method, path in service.handle(method: method, path: path) }
+        do {
+            try health.start()
+        } catch {
+            deps.logger.error("cannot start the health endpoints", ["error": "\(error)"])
+            exit(ExitCode.failure.rawValue)
+        }
+        let signals = ShutdownSignal { sig in
+            deps.logger.info("shutdown requested; finishing the action in flight", ["signal": "\(sig)"])
+            service.shutdown()
+        }
+        let code = await service.run()
+        health.stop()
+        withExtendedLifetime(signals) {}
+        exit(code)
+    }
+}

@@ -1,0 +1,36 @@
+import Common
+import Foundation
+import Kube
+import Postgres
+import TenantCore
+
+/// `provisioner plan`: one pass computed against the real database and cluster, printed, and
+/// nothing changed (the same as one pass of `DRY_RUN=true`).
+public enum PlanCommand {
+    public static func run(_ deps: ProvisionerService.Dependencies) async -> Int32 {
+        var settings = deps.settings
+        settings.dryRun = true
+        let logger = deps.logger
+        let client = KubeClient(config: deps.kube, rateLimit: .init(qps: settings.kubeQPS, burst: settings.kubeBurst), logger: logger)
+        let cache = JobCache(client: client, namespace: deps.namespace, labelSelector: ManagedMetadata.selector(instance: settings.instance), logger: logger)
+        let store = ProvisionerStore(connection: PostgresConnection(config: deps.database, logger: logger), actor: settings.identity)
+        let reconciler = Reconciler(store: store, cache: cache, queue: ActionQueue(), template: deps.template,
+                                    options: .init(namespace: deps.namespace, instance: settings.instance, rerunAfterSuccess: settings.rerunAfterSuccess, dryRun: true),
+                                    deleteBudget: DeleteBudget(limit: settings.maxDeletesPerPass, window: settings.pollInterval),
+                                    logger: logger, metrics: Metrics())
+        let cacheTask = Task { await cache.run() }
+        defer { cacheTask.cancel() }
+        guard await cache.waitForSync(timeout: 60) else {
+            logger.error("could not list the Jobs from the Kubernetes API within 60 s")
+            return ExitCode.failure.rawValue
+        }
+        do {
+            let report = try await reconciler.fullPass()
+            print(report.plan.description)
+            return ExitCode.success.rawValue
+        } catch {
+            logger.error("cannot compute the plan", ["error": error.description])
+            return ExitCode.failure.rawValue
+        }
+    }
+}

@@ -1,0 +1,294 @@
+import Common
+import Foundation
+import Kube
+import Postgres
+import SchemaMigrator
+import Synchronization
+import TenantCore
+
+/// The running provisioner: the watch cache, leader election, the NOTIFY listener, the pass
+/// loop, the workers that call the API, and the health endpoints, wired together.
+/// `run()` returns when SIGTERM arrives, after the action in flight finished and the Lease
+/// was released.
+public final class ProvisionerService: Sendable {
+    public struct Dependencies: Sendable {
+        public var settings: ProvisionerSettings
+        public var template: JobTemplate
+        public var database: PostgresConfig
+        public var kube: KubeConfig
+        public var namespace: String
+        public var logger: Logger
+
+        public init(settings: ProvisionerSettings, template: JobTemplate, database: PostgresConfig, kube: KubeConfig, namespace: String, logger: Logger) {
+            self.settings = settings
+            self.template = template
+            self.database = database
+            self.kube = kube
+            self.namespace = namespace
+            self.logger = logger
+        }
+    }
+
+    /// Workers carrying out cluster actions concurrently; the client's rate limit is what
+    /// bounds the request rate, this only bounds how many wait at once.
+    static let workerCount = 16
+
+    let deps: Dependencies
+    public let metrics = Metrics()
+    public let readiness = Readiness()
+    let client: KubeClient
+    let cache: JobCache
+    let queue = ActionQueue()
+    let trigger = PassTrigger()
+    let reconciler: Reconciler
+    let executor: ActionExecutor
+    let store: ProvisionerStore
+    let leader: LeaderElector?
+    private let leading = SharedFlag(false)
+    private let stopping = SharedFlag(false)
+    private let logger: Logger
+
+    public init(_ deps: Dependencies) {
+        self.deps = deps
+        let s = deps.settings
+        logger = deps.logger
+        client = KubeClient(config: deps.kube, rateLimit: .init(qps: s.kubeQPS, burst: s.kubeBurst), logger: deps.logger.with(["component": "kube"]))
+        cache = JobCache(client: client, namespace: deps.namespace, labelSelector: ManagedMetadata.selector(instance: s.instance),
+                         logger: deps.logger.with(["component": "job-cache"]))
+        store = ProvisionerStore(connection: PostgresConnection(config: deps.database, logger: deps.logger), actor: s.identity)
+        reconciler = Reconciler(store: store, cache: cache, queue: queue, template: deps.template,
+                                options: .init(namespace: deps.namespace, instance: s.instance, rerunAfterSuccess: s.rerunAfterSuccess, dryRun: s.dryRun),
+                                deleteBudget: DeleteBudget(limit: s.maxDeletesPerPass, window: s.pollInterval),
+                                logger: deps.logger, metrics: metrics)
+        executor = ActionExecutor(client: client, cache: cache, store: store, namespace: deps.namespace, recreateTimeout: s.recreateTimeout,
+                                  logger: deps.logger, metrics: metrics)
+        let trigger = self.trigger
+        let queue = self.queue
+        let leadingFlag = leading
+        let metrics = self.metrics
+        leader = s.leaderElection
+            ? LeaderElector(client: client, namespace: deps.namespace, leaseName: s.leaseName, identity: s.identity,
+                            logger: deps.logger.with(["component": "leader-election"])) { isLeader in
+                leadingFlag.set(isLeader)
+                metrics.set("tenant_provisioner_leader", isLeader ? 1 : 0)
+                Task {
+                    if isLeader {
+                        await trigger.requestFull()
+                    } else {
+                        await queue.drain()
+                    }
+                }
+            }
+            : nil
+        if leader == nil { leading.set(true) }
+        describeMetrics()
+    }
+
+    public var isLeader: Bool { leading.get() }
+
+    private func describeMetrics() {
+        metrics.describe("tenant_provisioner_passes_total", .counter, help: "Reconcile passes, by result.")
+        metrics.describe("tenant_provisioner_pass_duration_seconds", .gauge, help: "Duration of the last reconcile pass.")
+        metrics.describe("tenant_provisioner_pass_duration_seconds_sum", .counter, help: "Total duration of all reconcile passes.")
+        metrics.describe("tenant_provisioner_jobs_created_total", .counter, help: "Jobs created.")
+        metrics.describe("tenant_provisioner_jobs_deleted_total", .counter, help: "Jobs deleted (inactive, deleted or unknown accounts).")
+        metrics.describe("tenant_provisioner_jobs_recreated_total", .counter, help: "Jobs recreated because their spec changed.")
+        metrics.describe("tenant_provisioner_jobs_restarted_total", .counter, help: "Failed Jobs restarted.")
+        metrics.describe("tenant_provisioner_job_failures_total", .counter, help: "Job failures seen, by reason.")
+        metrics.describe("tenant_provisioner_deletions_deferred_total", .counter, help: "Deletions put off by MAX_DELETES_PER_PASS.")
+        metrics.describe("tenant_provisioner_api_requests_total", .counter, help: "Kubernetes API requests, by verb and response code (0: no response).")
+        metrics.describe("tenant_provisioner_db_errors_total", .counter, help: "Database errors.")
+        metrics.describe("tenant_provisioner_leader", .gauge, help: "1 while this replica holds the Lease.")
+        metrics.describe("tenant_provisioner_action_queue_depth", .gauge, help: "Cluster actions waiting for a worker.")
+        metrics.describe("tenant_provisioner_managed_jobs", .gauge, help: "Managed Jobs in the watch cache.")
+        metrics.set("tenant_provisioner_leader", isLeader ? 1 : 0)
+    }
+
+    // MARK: health endpoints
+
+    public func handle(method: String, path: String) -> HealthServer.Response {
+        guard method == "GET" || method == "HEAD" else { return .init(status: 405, body: "only GET\n") }
+        switch path {
+        case "/healthz":
+            return .init(status: 200, body: "ok\n")
+        case "/readyz":
+            let problems = readiness.problems
+            return problems.isEmpty ? .init(status: 200, body: "ok\n") : .init(status: 503, body: problems.joined(separator: "\n") + "\n")
+        case "/metrics":
+            for (key, count) in client.metrics.snapshot() {
+                metrics.set("tenant_provisioner_api_requests_total", Double(count), labels: ["verb": key.verb.rawValue, "code": String(key.code)])
+            }
+            metrics.set("tenant_provisioner_managed_jobs", Double(cache.count))
+            return .init(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
+        default:
+            return .init(status: 404, body: "not found; try /healthz, /readyz or /metrics\n")
+        }
+    }
+
+    // MARK: running
+
+    /// Runs until `shutdown()` is called. Returns the process exit code.
+    public func run() async -> Int32 {
+        let listener = NotificationListener(config: deps.database, channels: ["accounts_changed"], logger: deps.logger.with(["component": "listener"]))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.cache.run() }
+            group.addTask { await self.watchCacheState() }
+            if let leader = self.leader { group.addTask { await leader.run() } }
+            group.addTask { await self.listen(listener) }
+            group.addTask { await self.reactToJobChanges() }
+            for _ in 0..<Self.workerCount { group.addTask { await self.work() } }
+            // The pass loop ends on shutdown; then the rest is wound down in order.
+            await self.passLoop()
+            await self.queue.close()
+            if await !self.queue.waitUntilIdle(timeout: self.deps.settings.recreateTimeout + 5) {
+                self.logger.warning("shutting down with cluster actions still running")
+            }
+            await self.leader?.release()
+            listener.stop()
+            group.cancelAll()
+        }
+        logger.info("stopped")
+        return ExitCode.success.rawValue
+    }
+
+    /// Asks `run()` to finish: the pass in progress and the actions in flight complete first.
+    public func shutdown() {
+        stopping.set(true)
+        Task { await trigger.requestFull() }
+    }
+
+    private var isStopping: Bool { stopping.get() }
+
+    private func passLoop() async {
+        var failures = 0
+        // The first pass starts when the cache has synced (watchCacheState) or the listener is up.
+        var delay = deps.settings.pollInterval
+        while !isStopping {
+            let work = await trigger.next(timeout: delay)
+            if isStopping { break }
+            guard isLeader else {
+                await followerCheck()
+                delay = deps.settings.pollInterval
+                continue
+            }
+            do {
+                switch work {
+                case .full:
+                    let report = try await reconciler.fullPass()
+                    passSucceeded(report, full: true)
+                case .accounts(let ids):
+                    for id in ids {
+                        let report = try await reconciler.accountPass(accountID: id)
+                        passSucceeded(report, full: false)
+                    }
+                }
+                failures = 0
+                delay = deps.settings.pollInterval
+            } catch {
+                failures += 1
+                delay = min(Backoff.reconnect.delay(attempt: failures), deps.settings.pollInterval)
+                passFailed(error)
+            }
+            metrics.set("tenant_provisioner_action_queue_depth", Double(await queue.depth))
+        }
+    }
+
+    private func passSucceeded(_ report: PassReport, full: Bool) {
+        metrics.increment("tenant_provisioner_passes_total", labels: ["result": "success", "kind": full ? "full" : "account"])
+        metrics.set("tenant_provisioner_pass_duration_seconds", report.duration)
+        metrics.increment("tenant_provisioner_pass_duration_seconds_sum", by: report.duration)
+        readiness.set("database", problem: nil)
+        readiness.set("schema", problem: nil)
+        readiness.set("pass", problem: nil)
+        let summary = report.plan.summary
+        let meta: [String: String] = ["pass.kind": full ? "full" : "account", "pass.duration_ms": String(Int(report.duration * 1000)),
+                                      "plan.creates": "\(summary.creates)", "plan.deletes": "\(summary.deletes)",
+                                      "plan.recreates": "\(summary.recreates)", "plan.deferred": "\(summary.deferredDeletes)",
+                                      "enqueued": "\(report.enqueued)", "statuses_written": "\(report.statusesWritten)"]
+        if report.enqueued > 0 || report.statusesWritten > 0 || summary.deferredDeletes > 0 {
+            logger.info("pass done", meta)
+        } else {
+            logger.debug("pass done", meta)
+        }
+    }
+
+    private func passFailed(_ error: PassError) {
+        metrics.increment("tenant_provisioner_passes_total", labels: ["result": "failure"])
+        switch error {
+        case .database(let why):
+            metrics.increment("tenant_provisioner_db_errors_total")
+            readiness.set("database", problem: why)
+            logger.error("pass skipped: database unavailable; no Job is created or deleted until it is back", ["error": why])
+        case .schemaBehind:
+            readiness.set("schema", problem: error.description)
+            readiness.set("database", problem: nil)
+            logger.error("pass skipped: database schema not current", ["error": error.description])
+        case .cacheNotSynced:
+            readiness.set("pass", problem: error.description)
+            logger.warning("pass skipped: waiting for the first list of Jobs", [:])
+        }
+    }
+
+    /// A follower does no pass, but /readyz should still say whether it could take over.
+    private func followerCheck() async {
+        do {
+            let version = try await store.schemaVersion()
+            readiness.set("database", problem: nil)
+            if let version, version >= SchemaMigrator.requiredVersion {
+                readiness.set("schema", problem: nil)
+            } else {
+                readiness.set("schema", problem: PassError.schemaBehind(current: version, required: SchemaMigrator.requiredVersion).description)
+            }
+            readiness.set("pass", problem: nil)
+        } catch {
+            readiness.set("database", problem: error.description)
+        }
+    }
+
+    private func work() async {
+        while let item = await queue.next() {
+            let outcome = await executor.run(item)
+            await reconciler.note(outcome)
+            await queue.finished(item.key)
+        }
+    }
+
+    private func watchCacheState() async {
+        readiness.set("kubernetes", problem: "waiting for the first list of Jobs")
+        if await cache.waitForSync(timeout: .infinity) {
+            readiness.set("kubernetes", problem: nil)
+            readiness.set("startup", problem: nil)
+            await trigger.requestFull()
+        }
+    }
+
+    private func listen(_ listener: NotificationListener) async {
+        for await event in listener.events {
+            switch event {
+            case .listening:
+                // Anything sent while we were not listening is lost: look at everything.
+                await trigger.requestFull()
+            case .notification(let n):
+                await trigger.request(account: n.payload)
+            case .disconnected(let error):
+                logger.warning("lost the LISTEN connection; reconnecting", ["error": error.description])
+            }
+        }
+    }
+
+    /// A Job that finished, failed or vanished is looked at right away instead of at the next poll.
+    private func reactToJobChanges() async {
+        for await change in cache.changes() {
+            let accountID: String?
+            switch change {
+            case .modified(let old, let new) where old.conditions != new.conditions || old.deletionTimestamp != new.deletionTimestamp:
+                accountID = new.annotations[ManagedMetadata.accountIDAnnotation]
+            case .deleted(let job):
+                accountID = job.annotations[ManagedMetadata.accountIDAnnotation]
+            default:
+                accountID = nil
+            }
+            if let accountID, isLeader { await trigger.request(account: accountID) }
+        }
+    }
+}

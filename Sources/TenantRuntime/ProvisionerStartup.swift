@@ -1,0 +1,35 @@
+import Common
+import Foundation
+import Kube
+import Postgres
+import TenantCore
+
+/// Everything the provisioner validates before it starts: environment, Job template, database
+/// URL, Kubernetes credentials. Any problem is a configuration error (exit 2) naming the
+/// variable or file and what is allowed; nothing here connects anywhere.
+public enum ProvisionerStartup {
+    public static func load(environment: [String: String], hostName: String) throws(ConfigError) -> ProvisionerService.Dependencies {
+        let env = Environment(environment)
+        let settings = try ProvisionerSettings.from(env, hostName: hostName)
+        let template: JobTemplate
+        do {
+            template = try JobTemplate.load(path: settings.jobTemplatePath)
+        } catch {
+            throw error.configError
+        }
+        let database = try PostgresConfig.fromEnvironment(env)
+        let kube: KubeConfig
+        do {
+            kube = try KubeConfigLoader.load(environment: environment)
+        } catch {
+            throw ConfigError(name: environment["KUBECONFIG"].map { _ in "KUBECONFIG" } ?? "Kubernetes credentials", value: nil, problem: error.description)
+        }
+        _ = try KubeClient.RateLimit.from(env)
+        let namespace = KubeConfigLoader.namespace(environment: environment, config: kube)
+        guard DNSName.isLabel(namespace) else {
+            throw ConfigError(name: "NAMESPACE", value: namespace, problem: "must be a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters")
+        }
+        let logger = Logger(label: "provisioner", sink: .standardError(minimumLevel: settings.logLevel, format: settings.logFormat))
+        return ProvisionerService.Dependencies(settings: settings, template: template, database: database, kube: kube, namespace: namespace, logger: logger)
+    }
+}
