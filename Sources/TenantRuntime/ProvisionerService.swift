@@ -255,10 +255,13 @@ public final class ProvisionerService: Sendable {
 
     private func watchCacheState() async {
         readiness.set("kubernetes", problem: "waiting for the first list of Jobs")
-        if await cache.waitForSync(timeout: .infinity) {
-            readiness.set("kubernetes", problem: nil)
-            readiness.set("startup", problem: nil)
-            await trigger.requestFull()
+        while !Task.isCancelled {
+            if await cache.waitForSync(timeout: 3600) {
+                readiness.set("kubernetes", problem: nil)
+                readiness.set("startup", problem: nil)
+                await trigger.requestFull()
+                return
+            }
         }
     }
 
