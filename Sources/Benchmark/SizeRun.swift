@@ -47,7 +47,17 @@ struct SizeRun {
 
     private func run(database: TestDatabase) async throws -> SizeResult {
         let connection = database.connect()
-        defer { Task { await connection.close() } }
+        do {
+            let result = try await run(database: database, connection: connection)
+            await connection.close()
+            return result
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
+    private func run(database: TestDatabase, connection: PostgresConnection) async throws -> SizeResult {
         // One statement, so the provisioner finds every account already there on its first pass.
         try await connection.execute("""
             INSERT INTO accounts (account_id, display_name)
@@ -97,9 +107,8 @@ struct SizeRun {
         let provisioner = try ProvisionerProcess(path: options.provisionerPath, environment: environment, healthPort: try FreePort.pick())
         progress("\(accounts) accounts: provisioner pid \(provisioner.pid)")
         do {
-            let result = try await measure(provisioner: provisioner, cache: cache, arrivals: arrivals, connection: connection,
-                                           emulator: emulator, emulatorPID: emulatorPID)
-            return result
+            return try await measure(provisioner: provisioner, cache: cache, arrivals: arrivals, connection: connection,
+                                     emulator: emulator, emulatorPID: emulatorPID)
         } catch {
             _ = await provisioner.stop()
             throw error
