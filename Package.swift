@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "provisioner", targets: ["Provisioner"]),
         .executable(name: "restarter", targets: ["Restarter"]),
         .executable(name: "migrate", targets: ["Migrate"]),
+        // The benchmark of issue 4 (scripts/bench); never part of the image.
+        .executable(name: "provisioner-bench", targets: ["Benchmark"]),
     ],
     dependencies: [
         // YAML for Job templates and kubeconfig files; embeds its own libyaml.
@@ -44,6 +46,8 @@ let package = Package(
 
         // Test-only helpers: throwaway databases, the Kubernetes API emulator process, child processes.
         .target(name: "TestSupport", dependencies: ["Postgres", "SchemaMigrator", "Common"], swiftSettings: settings),
+        // provisioner-bench: runs the release provisioner against the emulator and prints the issue 4 table.
+        .executableTarget(name: "Benchmark", dependencies: ["Kube", "Postgres", "Common", "TestSupport"], swiftSettings: settings),
 
         .testTarget(name: "CommonTests", dependencies: ["Common"], swiftSettings: settings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: settings),
