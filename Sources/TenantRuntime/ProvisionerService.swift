@@ -60,7 +60,7 @@ public final class ProvisionerService: Sendable {
                                 options: .init(namespace: deps.namespace, instance: s.instance, rerunAfterSuccess: s.rerunAfterSuccess, dryRun: s.dryRun),
                                 deleteBudget: DeleteBudget(limit: s.maxDeletesPerPass, window: s.pollInterval),
                                 logger: deps.logger, metrics: metrics)
-        executor = ActionExecutor(client: client, cache: cache, store: store, namespace: deps.namespace, recreateTimeout: s.recreateTimeout,
+        executor = ActionExecutor(client: client, cache: cache, store: store, namespace: deps.namespace, instance: s.instance, recreateTimeout: s.recreateTimeout,
                                   logger: deps.logger, metrics: metrics)
         let trigger = self.trigger
         let queue = self.queue
@@ -250,6 +250,8 @@ public final class ProvisionerService: Sendable {
             let outcome = await executor.run(item)
             await reconciler.note(outcome)
             await queue.finished(item.key)
+            // A name held by a Job we do not manage: the account's pass reports it now, not at the next poll.
+            if case .nameTaken = outcome.result, let accountID = item.action.accountID { await trigger.request(account: accountID) }
         }
     }
 

@@ -62,6 +62,11 @@ public actor Reconciler {
     /// Creates the API server rejected for good, by account, with the spec hash rejected: not
     /// retried every pass, only once the account or template changes.
     private var rejected: [String: String] = [:]
+    /// Jobs without our labels that hold an account's Job name, learned from a create's 409 (the
+    /// label-selected cache never sees them), by name. The planner reports them as conflicts;
+    /// after `foreignJobRecheck` seconds the create is tried again, so a removed one is noticed.
+    private var foreignJobs: [String: (job: ObservedJob, until: Date)] = [:]
+    static let foreignJobRecheck: TimeInterval = 300
 
     public init(store: ProvisionerStore, cache: JobCache, queue: ActionQueue, template: JobTemplate, options: Options,
                 deleteBudget: DeleteBudget, logger: Logger, metrics: Metrics) {
@@ -76,9 +81,11 @@ public actor Reconciler {
     }
 
     /// Called by the workers: a rejected create is remembered so it is not retried in a loop.
-    public func note(_ outcome: ActionOutcome) {
+    public func note(_ outcome: ActionOutcome, now: Date = Date()) {
         guard let accountID = outcome.item.action.accountID else { return }
         switch (outcome.item.action, outcome.result) {
+        case (_, .nameTaken(let holder)):
+            foreignJobs[holder.name] = (holder, now + Self.foreignJobRecheck)
         case (.create(let desired, _), .rejected), (.recreate(_, let desired, _), .rejected):
             rejected[accountID] = desired.specHash
         case (.create, .done), (.recreate, .done):
@@ -104,7 +111,7 @@ public actor Reconciler {
             throw .database(error.description)
         }
         guard cache.hasSynced else { throw .cacheNotSynced }
-        let jobs = cache.snapshot().values.map(ObservedJob.init)
+        let jobs = observedJobs(now: now)
         let plan = Planner.plan(accounts: Array(accounts.values), jobs: jobs, statuses: statuses, template: template,
                                 namespace: options.namespace, policy: policy(now: now), now: now, cache: desiredCache)
         let observedPhases = options.dryRun ? [] : Self.phaseUpdates(jobs: jobs, statuses: statuses, instance: options.instance)
@@ -125,10 +132,17 @@ public actor Reconciler {
         }
         accounts[accountID] = account
         guard cache.hasSynced else { throw .cacheNotSynced }
-        let jobs = cache.snapshot().values.map(ObservedJob.init)
+        let jobs = observedJobs(now: now)
         let plan = Planner.plan(account: account, accountID: accountID, jobs: jobs, status: status, template: template,
                                 namespace: options.namespace, policy: policy(now: now), now: now, cache: desiredCache)
         return try await carryOut(plan, statuses: status.map { [accountID: $0] } ?? [:], extraStatuses: [], urgent: true, started: started, now: now)
+    }
+
+    /// The managed Jobs of the cache plus the unmanaged name holders still remembered.
+    private func observedJobs(now: Date) -> [ObservedJob] {
+        let cached = cache.snapshot()
+        foreignJobs = foreignJobs.filter { $0.value.until > now && cached[$0.key] == nil }
+        return cached.values.map(ObservedJob.init) + foreignJobs.values.map(\.job)
     }
 
     private func policy(now: Date) -> PlanPolicy {
