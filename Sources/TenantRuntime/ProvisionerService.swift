@@ -162,13 +162,15 @@ public final class ProvisionerService: Sendable {
     private func passLoop() async {
         var failures = 0
         // The first pass starts when the cache has synced (watchCacheState) or the listener is up.
-        var delay = deps.settings.pollInterval
+        // The poll is due POLL_INTERVAL after the last full pass, not after the last wake-up:
+        // a steady trickle of NOTIFY passes must not postpone the full pass for ever.
+        var fullPassDue = Date().addingTimeInterval(deps.settings.pollInterval)
         while !isStopping {
-            let work = await trigger.next(timeout: delay)
+            let work = await trigger.next(timeout: fullPassDue.timeIntervalSinceNow)
             if isStopping { break }
             guard isLeader else {
                 await followerCheck()
-                delay = deps.settings.pollInterval
+                fullPassDue = Date().addingTimeInterval(deps.settings.pollInterval)
                 continue
             }
             do {
@@ -176,6 +178,7 @@ public final class ProvisionerService: Sendable {
                 case .full:
                     let report = try await reconciler.fullPass()
                     passSucceeded(report, full: true)
+                    fullPassDue = Date().addingTimeInterval(deps.settings.pollInterval)
                 case .accounts(let ids):
                     for id in ids {
                         let report = try await reconciler.accountPass(accountID: id)
@@ -183,10 +186,9 @@ public final class ProvisionerService: Sendable {
                     }
                 }
                 failures = 0
-                delay = deps.settings.pollInterval
             } catch {
                 failures += 1
-                delay = min(Backoff.reconnect.delay(attempt: failures), deps.settings.pollInterval)
+                fullPassDue = Date().addingTimeInterval(min(Backoff.reconnect.delay(attempt: failures), deps.settings.pollInterval))
                 passFailed(error)
             }
             metrics.set("tenant_provisioner_action_queue_depth", Double(await queue.depth))
