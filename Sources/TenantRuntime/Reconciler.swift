@@ -275,7 +275,7 @@ public actor Reconciler {
         var out: [AccountStatus] = []
         for (id, status) in statuses {
             guard let job = byAccount[id] else {
-                if status.phase == .deleting || status.phase == .running || status.phase == .pending, status.jobUID != nil {
+                if status.phase == .deleting || status.phase == .running, status.jobUID != nil {
                     // Its Job is gone: deleting finished, or it vanished (TTL, manual delete).
                     var s = status
                     s.phase = status.phase == .deleting ? .inactive : .pending
