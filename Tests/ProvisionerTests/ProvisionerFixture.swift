@@ -63,15 +63,17 @@ final class ProvisionerFixture: Sendable {
         try template.write(toFile: templatePath, atomically: true, encoding: .utf8)
     }
 
-    /// Runs `body` with a fresh migrated database (on `server` when given, else the shared test
+    /// Runs `body` with a fresh database (on `server` when given, else the shared test
     /// server) and a fresh emulator; stops every process and drops the database afterwards.
+    /// `migrated: false` leaves the database empty (no schema at all).
     static func with<T: Sendable>(emulatorArguments: [String] = ["--foreground-delay", "0.1"], server: TestPostgresServer? = nil,
-                                  template: String = ProvisionerFixture.template,
+                                  migrated: Bool = true, template: String = ProvisionerFixture.template,
                                   _ body: (ProvisionerFixture) async throws -> T) async throws -> T {
-        let database = if let server {
-            try await TestDatabase.createMigrated(onServer: try PostgresConfig(connectionString: server.url))
-        } else {
-            try await TestDatabase.createMigrated()
+        let database = switch (server, migrated) {
+        case (let server?, true): try await TestDatabase.createMigrated(onServer: try PostgresConfig(connectionString: server.url))
+        case (let server?, false): try await TestDatabase.create(onServer: try PostgresConfig(connectionString: server.url))
+        case (nil, true): try await TestDatabase.createMigrated()
+        case (nil, false): try await TestDatabase.create()
         }
         let emulator: KubeEmulator
         do {
