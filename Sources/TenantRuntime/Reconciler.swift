@@ -80,7 +80,8 @@ public actor Reconciler {
         self.metrics = metrics
     }
 
-    /// Called by the workers: a rejected create is remembered so it is not retried in a loop.
+    /// Called by the workers: a rejected create is remembered so it is not retried in a loop, and
+    /// a Job we do not manage holding an account's name is remembered so passes report it.
     public func note(_ outcome: ActionOutcome, now: Date = Date()) {
         guard let accountID = outcome.item.action.accountID else { return }
         switch (outcome.item.action, outcome.result) {
