@@ -22,41 +22,27 @@ public struct Account: Sendable, Equatable {
     /// `config.env`: environment variables added to every container and init container.
     /// A missing or null `env` (or a null `config`) means none. Anything that is not an object of
     /// string → string is a per-account problem (the account is skipped with this message).
-    public func configEnvironment() throws(AccountConfigError) -> [String: String] {
+    public func configEnvironment() throws(RenderError) -> [String: String] {
         guard case .object(let config) = config else {
             if config == .null { return [:] }
-            throw AccountConfigError(accountID: id, problem: "config must be a JSON object, found \(config.kindName)")
+            throw RenderError(accountID: id, problem: "config must be a JSON object, found \(config.kindName)")
         }
         guard let env = config["env"], env != .null else { return [:] }
         guard case .object(let entries) = env else {
-            throw AccountConfigError(accountID: id, problem: "config.env must be an object of string to string, found \(env.kindName)")
+            throw RenderError(accountID: id, problem: "config.env must be an object of string to string, found \(env.kindName)")
         }
         var out: [String: String] = [:]
         for name in entries.keys.sorted() {
             guard case .string(let value) = entries[name]! else {
-                throw AccountConfigError(accountID: id, problem: "config.env.\(name) must be a string, found \(entries[name]!.kindName); quote numbers and booleans")
+                throw RenderError(accountID: id, problem: "config.env.\(name) must be a string, found \(entries[name]!.kindName); quote numbers and booleans")
             }
             guard EnvironmentVariableName.isValid(name) else {
-                throw AccountConfigError(accountID: id, problem: "config.env key \(JSONText.quote(name)) is not a valid environment variable name: \(EnvironmentVariableName.rule)")
+                throw RenderError(accountID: id, problem: "config.env key \(JSONText.quote(name)) is not a valid environment variable name: \(EnvironmentVariableName.rule)")
             }
             out[name] = value
         }
         return out
     }
-}
-
-/// A problem with one account's row that makes it impossible to render its Job. The account is
-/// skipped and the message goes to `account_status.message`; other accounts are unaffected.
-public struct AccountConfigError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let accountID: String
-    public let problem: String
-
-    public init(accountID: String, problem: String) {
-        self.accountID = accountID
-        self.problem = problem
-    }
-
-    public var description: String { "account \(JSONText.quote(accountID)): \(problem)" }
 }
 
 /// What Kubernetes accepts as an environment variable name. Since Kubernetes 1.30 any printable

@@ -15,12 +15,7 @@ extension JobTemplate {
     /// request and limit of every container (not init containers, whose memory is not what ran out).
     public func render(account: Account, namespace: String, instance: String, memoryOverride: String? = nil) throws(RenderError) -> DesiredJob {
         let (name, suffix) = JobNaming.name(prefix: prefix, accountID: account.id)
-        let environment: [String: String]
-        do {
-            environment = try account.configEnvironment()
-        } catch {
-            throw RenderError(accountID: account.id, problem: error.problem)
-        }
+        let environment = try account.configEnvironment()
         if let memoryOverride, MemoryQuantity(memoryOverride) == nil {
             throw RenderError(accountID: account.id, problem: "memory override \(JSONText.quote(memoryOverride)) is not a Kubernetes memory quantity such as 512Mi or 2Gi; clear account_status.memory_override")
         }

@@ -26,7 +26,8 @@ public struct TemplateError: Error, Sendable, Equatable, CustomStringConvertible
 }
 
 /// One account's Job cannot be rendered (a `{{ config.KEY }}` its config lacks, a bad
-/// `config.env`). Only that account is skipped; the message goes to `account_status.message`.
+/// `config.env`, a config that is not an object). Only that account is skipped; the message
+/// goes to `account_status.message`.
 public struct RenderError: Error, Sendable, Equatable, CustomStringConvertible {
     public let accountID: String
     public let problem: String

@@ -15,24 +15,24 @@ import Testing
 
     @Test func nonStringEnvValueIsAnAccountErrorNamingTheKey() {
         let account = Account(id: "acme", config: ["env": ["PORT": 8080]])
-        #expect(throws: AccountConfigError(accountID: "acme", problem: "config.env.PORT must be a string, found a number; quote numbers and booleans")) {
+        #expect(throws: RenderError(accountID: "acme", problem: "config.env.PORT must be a string, found a number; quote numbers and booleans")) {
             try account.configEnvironment()
         }
     }
 
     @Test func envThatIsNotAnObjectIsAnAccountError() {
         let account = Account(id: "acme", config: ["env": ["A=1"]])
-        #expect(throws: AccountConfigError.self) { try account.configEnvironment() }
+        #expect(throws: RenderError.self) { try account.configEnvironment() }
     }
 
     @Test func configThatIsNotAnObjectIsAnAccountError() {
         let account = Account(id: "acme", config: [1, 2])
-        #expect(throws: AccountConfigError.self) { try account.configEnvironment() }
+        #expect(throws: RenderError.self) { try account.configEnvironment() }
     }
 
     @Test(arguments: ["", "A=B", "TAB\tX"])
     func invalidEnvNameIsAnAccountError(name: String) {
         let account = Account(id: "acme", config: ["env": .object([name: "v"])])
-        #expect(throws: AccountConfigError.self) { try account.configEnvironment() }
+        #expect(throws: RenderError.self) { try account.configEnvironment() }
     }
 }
