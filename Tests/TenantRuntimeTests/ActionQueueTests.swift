@@ -79,10 +79,8 @@ import Testing
         _ = await queue.next()
         await queue.close()
         #expect(await queue.waitUntilIdle(timeout: 0.1) == false)
-        Task {
-            try? await Task.sleep(nanoseconds: 50_000_000)
-            await queue.finished("a")
-        }
-        #expect(await queue.waitUntilIdle(timeout: 5))
+        async let idle = queue.waitUntilIdle(timeout: 600)
+        await queue.finished("a")
+        #expect(await idle)
     }
 }

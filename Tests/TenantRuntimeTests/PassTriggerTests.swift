@@ -40,26 +40,25 @@ import Testing
         #expect(Date().timeIntervalSince(started) >= 0.09)
     }
 
+    /// (A wait that timed out would answer `.full`; the timeouts here are long enough never to.)
     @Test func aRequestWakesAWaitingLoop() async {
         let trigger = PassTrigger()
-        let started = Date()
-        async let work = trigger.next(timeout: 10)
+        async let work = trigger.next(timeout: 600)
         try? await Task.sleep(nanoseconds: 50_000_000)
         await trigger.request(account: "x")
         #expect(await work == .accounts(["x"]))
-        #expect(Date().timeIntervalSince(started) < 5)
     }
 
     /// The poll timer of a wait that an account request ended must not fire a full pass
     /// afterwards (it used to: the cancelled sleep still requested one).
     @Test func aWakeUpByAnAccountLeavesNoFullPassBehind() async {
         let trigger = PassTrigger()
-        async let first = trigger.next(timeout: 10)
+        async let first = trigger.next(timeout: 600)
         try? await Task.sleep(nanoseconds: 50_000_000)
         await trigger.request(account: "x")
         #expect(await first == .accounts(["x"]))
 
-        async let second = trigger.next(timeout: 10)
+        async let second = trigger.next(timeout: 600)
         try? await Task.sleep(nanoseconds: 200_000_000)
         await trigger.request(account: "y")
         #expect(await second == .accounts(["y"]))
