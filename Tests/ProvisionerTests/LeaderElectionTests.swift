@@ -78,4 +78,24 @@ import Testing
             #expect(jobs.isSubset(of: audited), "Jobs \(jobs), audited \(audited)")
         }
     }
+
+    @Test func aFollowerTakesOverAtOnceWhenTheLeaderStopsOnSigterm() async throws {
+        try await ProvisionerFixture.with { f in
+            let first = try Self.replica(f, "replica-1")
+            try await eventually("replica-1 leads", log: first.logTail) { try await Self.holder(f) == "replica-1" }
+            let second = try Self.replica(f, "replica-2")
+            try await eventually("replica-2 ready as a follower", log: second.logTail) { await second.get("/readyz")?.status == 200 }
+
+            first.process.signal(SIGTERM)
+            #expect(await first.process.wait(timeout: 15) == 0)
+            let stopped = Date()
+            try await f.insertAccount("after")
+            try await eventually("replica-2 creates the new account's Job", timeout: 25, log: second.logTail) {
+                try await f.jobNames().contains("worker-after")
+            }
+            // A released Lease is free at once; an unreleased one would take the 15 s lease duration.
+            #expect(Date().timeIntervalSince(stopped) < 8, "took \(Date().timeIntervalSince(stopped)) s")
+            #expect(try await Self.holder(f) == "replica-2")
+        }
+    }
 }
