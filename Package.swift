@@ -55,6 +55,8 @@ let package = Package(
         .testTarget(name: "TenantCoreTests", dependencies: ["TenantCore"], swiftSettings: settings),
         .testTarget(name: "SchemaMigratorTests", dependencies: ["SchemaMigrator", "Postgres", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "TenantRuntimeTests", dependencies: ["TenantRuntime", "TenantCore", "Kube", "Postgres", "TestSupport"], swiftSettings: settings),
+        // The built `provisioner` run as a child process against PostgreSQL and the emulator.
+        .testTarget(name: "ProvisionerTests", dependencies: ["TenantRuntime", "TenantCore", "Kube", "Postgres", "Common", "TestSupport"], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
 )

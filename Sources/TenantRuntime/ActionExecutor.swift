@@ -13,6 +13,9 @@ public struct ActionOutcome: Sendable {
         case pending(String)
         /// The API server refused for good (422, 403): not retried until the spec changes.
         case rejected(String)
+        /// A Job this instance does not manage already holds the name. The label-selected cache
+        /// never shows such Jobs, so only a create's 409 reveals them; the reconciler reports it.
+        case nameTaken(ObservedJob)
         /// A transient failure that outlived the client's retries; a later pass tries again.
         case failed(String)
     }
@@ -30,15 +33,19 @@ public struct ActionExecutor: Sendable {
     let cache: JobCache
     let store: ProvisionerStore
     let namespace: String
+    /// `INSTANCE`: a Job without this instance's labels is never ours.
+    let instance: String
     let recreateTimeout: Double
     let logger: Logger
     let metrics: Metrics
 
-    public init(client: KubeClient, cache: JobCache, store: ProvisionerStore, namespace: String, recreateTimeout: Double, logger: Logger, metrics: Metrics) {
+    public init(client: KubeClient, cache: JobCache, store: ProvisionerStore, namespace: String, instance: String, recreateTimeout: Double,
+                logger: Logger, metrics: Metrics) {
         self.client = client
         self.cache = cache
         self.store = store
         self.namespace = namespace
+        self.instance = instance
         self.recreateTimeout = recreateTimeout
         self.logger = logger
         self.metrics = metrics
@@ -49,6 +56,8 @@ public struct ActionExecutor: Sendable {
         switch item.action {
         case .create(let desired, _):
             outcome = await create(desired, item: item)
+            // Counted here, not in `create`, so the create half of a recreate is not counted twice.
+            if case .done = outcome.result { metrics.increment("tenant_provisioner_jobs_created_total") }
         case .delete(let name, let uid, _, _):
             outcome = await delete(name: name, uid: uid, item: item)
         case .recreate(let old, let desired, _):
@@ -69,9 +78,11 @@ public struct ActionExecutor: Sendable {
         }
         do {
             let created: KubeClient.MetadataOnly = try await client.create(.jobs, namespace: namespace, body: desired.manifest)
-            metrics.increment("tenant_provisioner_jobs_created_total")
             return ActionOutcome(item: item, result: .done, newUID: created.metadata.uid)
         } catch where error.isAlreadyExists {
+            if let holder = await unmanagedHolder(of: desired.name) {
+                return ActionOutcome(item: item, result: .nameTaken(holder))
+            }
             // The cache had not caught up with a create of a moment ago; the next pass sees it.
             return ActionOutcome(item: item, result: .unnecessary("a Job named \(desired.name) already exists"))
         } catch where error.isInvalid || error.isForbidden {
@@ -79,6 +90,14 @@ public struct ActionExecutor: Sendable {
         } catch {
             return ActionOutcome(item: item, result: .failed(error.description))
         }
+    }
+
+    /// The Job called `name` when it exists and lacks this instance's labels; nil when it is ours
+    /// (the cache had not caught up yet), gone, or cannot be read (the next pass tries again).
+    private func unmanagedHolder(of name: String) async -> ObservedJob? {
+        guard let job: JobSummary = try? await client.get(.jobs, namespace: namespace, name: name),
+              !ManagedMetadata.isManaged(labels: job.labels, instance: instance) else { return nil }
+        return ObservedJob(job)
     }
 
     private func delete(name: String, uid: String, item: WorkItem) async -> ActionOutcome {
@@ -142,6 +161,7 @@ public struct ActionExecutor: Sendable {
         case .pending(let why): logger.info("job \(action.verb) waits", meta.merging(["why": why]) { a, _ in a })
         case .rejected(let why): logger.error("job \(action.verb) rejected by the API server", meta.merging(["error": why]) { a, _ in a })
         case .failed(let why): logger.warning("job \(action.verb) failed; retried on a later pass", meta.merging(["error": why]) { a, _ in a })
+        case .nameTaken: logger.debug("job \(action.verb) not done: a Job this provisioner does not manage holds the name", meta)
         }
     }
 
@@ -195,8 +215,8 @@ public struct ActionExecutor: Sendable {
         case .pending(let why):
             details["result"] = "pending"
             details["note"] = .string(why)
-        case .unnecessary, .failed:
-            return []  // nothing changed on the cluster
+        case .unnecessary, .failed, .nameTaken:
+            return []  // nothing changed on the cluster (a name conflict is audited by the reconciler)
         }
         return [AuditEntry(action: action.verb, accountID: action.accountID, namespace: namespace, jobName: action.jobName,
                            jobUID: outcome.newUID ?? oldUID, reason: action.reason, details: .object(details))]
@@ -227,7 +247,7 @@ public struct ActionExecutor: Sendable {
                 status.message = why
             case (_, .rejected(let why)), (_, .failed(let why)):
                 status.message = why
-            case (_, .unnecessary), (_, .pending):
+            case (_, .unnecessary), (_, .pending), (_, .nameTaken):
                 return nil
             case (_, .done):
                 return nil

@@ -39,7 +39,8 @@ public actor PassTrigger {
     public func next(timeout: Double) async -> Work {
         if let work = take() { return work }
         let sleeper = Task { [weak self] in
-            try? await Task.sleep(nanoseconds: UInt64(max(0, timeout) * 1e9))
+            // Cancelled because something else woke the loop: that is not a poll, no full pass.
+            guard (try? await Task.sleep(nanoseconds: UInt64(max(0, timeout) * 1e9))) != nil else { return }
             await self?.requestFull()
         }
         await withTaskCancellationHandler {

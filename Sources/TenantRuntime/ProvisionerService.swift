@@ -60,7 +60,7 @@ public final class ProvisionerService: Sendable {
                                 options: .init(namespace: deps.namespace, instance: s.instance, rerunAfterSuccess: s.rerunAfterSuccess, dryRun: s.dryRun),
                                 deleteBudget: DeleteBudget(limit: s.maxDeletesPerPass, window: s.pollInterval),
                                 logger: deps.logger, metrics: metrics)
-        executor = ActionExecutor(client: client, cache: cache, store: store, namespace: deps.namespace, recreateTimeout: s.recreateTimeout,
+        executor = ActionExecutor(client: client, cache: cache, store: store, namespace: deps.namespace, instance: s.instance, recreateTimeout: s.recreateTimeout,
                                   logger: deps.logger, metrics: metrics)
         let trigger = self.trigger
         let queue = self.queue
@@ -162,13 +162,15 @@ public final class ProvisionerService: Sendable {
     private func passLoop() async {
         var failures = 0
         // The first pass starts when the cache has synced (watchCacheState) or the listener is up.
-        var delay = deps.settings.pollInterval
+        // The poll is due POLL_INTERVAL after the last full pass, not after the last wake-up:
+        // a steady trickle of NOTIFY passes must not postpone the full pass for ever.
+        var fullPassDue = Date().addingTimeInterval(deps.settings.pollInterval)
         while !isStopping {
-            let work = await trigger.next(timeout: delay)
+            let work = await trigger.next(timeout: fullPassDue.timeIntervalSinceNow)
             if isStopping { break }
             guard isLeader else {
                 await followerCheck()
-                delay = deps.settings.pollInterval
+                fullPassDue = Date().addingTimeInterval(deps.settings.pollInterval)
                 continue
             }
             do {
@@ -176,6 +178,7 @@ public final class ProvisionerService: Sendable {
                 case .full:
                     let report = try await reconciler.fullPass()
                     passSucceeded(report, full: true)
+                    fullPassDue = Date().addingTimeInterval(deps.settings.pollInterval)
                 case .accounts(let ids):
                     for id in ids {
                         let report = try await reconciler.accountPass(accountID: id)
@@ -183,10 +186,9 @@ public final class ProvisionerService: Sendable {
                     }
                 }
                 failures = 0
-                delay = deps.settings.pollInterval
             } catch {
                 failures += 1
-                delay = min(Backoff.reconnect.delay(attempt: failures), deps.settings.pollInterval)
+                fullPassDue = Date().addingTimeInterval(min(Backoff.reconnect.delay(attempt: failures), deps.settings.pollInterval))
                 passFailed(error)
             }
             metrics.set("tenant_provisioner_action_queue_depth", Double(await queue.depth))
@@ -250,6 +252,8 @@ public final class ProvisionerService: Sendable {
             let outcome = await executor.run(item)
             await reconciler.note(outcome)
             await queue.finished(item.key)
+            // A name held by a Job we do not manage: the account's pass reports it now, not at the next poll.
+            if case .nameTaken = outcome.result, let accountID = item.action.accountID { await trigger.request(account: accountID) }
         }
     }
 

@@ -62,6 +62,11 @@ public actor Reconciler {
     /// Creates the API server rejected for good, by account, with the spec hash rejected: not
     /// retried every pass, only once the account or template changes.
     private var rejected: [String: String] = [:]
+    /// Jobs without our labels that hold an account's Job name, learned from a create's 409 (the
+    /// label-selected cache never sees them), by name. The planner reports them as conflicts;
+    /// after `foreignJobRecheck` seconds the create is tried again, so a removed one is noticed.
+    private var foreignJobs: [String: (job: ObservedJob, until: Date)] = [:]
+    static let foreignJobRecheck: TimeInterval = 300
 
     public init(store: ProvisionerStore, cache: JobCache, queue: ActionQueue, template: JobTemplate, options: Options,
                 deleteBudget: DeleteBudget, logger: Logger, metrics: Metrics) {
@@ -75,10 +80,13 @@ public actor Reconciler {
         self.metrics = metrics
     }
 
-    /// Called by the workers: a rejected create is remembered so it is not retried in a loop.
-    public func note(_ outcome: ActionOutcome) {
+    /// Called by the workers: a rejected create is remembered so it is not retried in a loop, and
+    /// a Job we do not manage holding an account's name is remembered so passes report it.
+    public func note(_ outcome: ActionOutcome, now: Date = Date()) {
         guard let accountID = outcome.item.action.accountID else { return }
         switch (outcome.item.action, outcome.result) {
+        case (_, .nameTaken(let holder)):
+            foreignJobs[holder.name] = (holder, now + Self.foreignJobRecheck)
         case (.create(let desired, _), .rejected), (.recreate(_, let desired, _), .rejected):
             rejected[accountID] = desired.specHash
         case (.create, .done), (.recreate, .done):
@@ -104,7 +112,7 @@ public actor Reconciler {
             throw .database(error.description)
         }
         guard cache.hasSynced else { throw .cacheNotSynced }
-        let jobs = cache.snapshot().values.map(ObservedJob.init)
+        let jobs = observedJobs(now: now)
         let plan = Planner.plan(accounts: Array(accounts.values), jobs: jobs, statuses: statuses, template: template,
                                 namespace: options.namespace, policy: policy(now: now), now: now, cache: desiredCache)
         let observedPhases = options.dryRun ? [] : Self.phaseUpdates(jobs: jobs, statuses: statuses, instance: options.instance)
@@ -125,10 +133,17 @@ public actor Reconciler {
         }
         accounts[accountID] = account
         guard cache.hasSynced else { throw .cacheNotSynced }
-        let jobs = cache.snapshot().values.map(ObservedJob.init)
+        let jobs = observedJobs(now: now)
         let plan = Planner.plan(account: account, accountID: accountID, jobs: jobs, status: status, template: template,
                                 namespace: options.namespace, policy: policy(now: now), now: now, cache: desiredCache)
         return try await carryOut(plan, statuses: status.map { [accountID: $0] } ?? [:], extraStatuses: [], urgent: true, started: started, now: now)
+    }
+
+    /// The managed Jobs of the cache plus the unmanaged name holders still remembered.
+    private func observedJobs(now: Date) -> [ObservedJob] {
+        let cached = cache.snapshot()
+        foreignJobs = foreignJobs.filter { $0.value.until > now && cached[$0.key] == nil }
+        return cached.values.map(ObservedJob.init) + foreignJobs.values.map(\.job)
     }
 
     private func policy(now: Date) -> PlanPolicy {
@@ -261,7 +276,7 @@ public actor Reconciler {
         var out: [AccountStatus] = []
         for (id, status) in statuses {
             guard let job = byAccount[id] else {
-                if status.phase == .deleting || status.phase == .running || status.phase == .pending, status.jobUID != nil {
+                if status.phase == .deleting || status.phase == .running, status.jobUID != nil {
                     // Its Job is gone: deleting finished, or it vanished (TTL, manual delete).
                     var s = status
                     s.phase = status.phase == .deleting ? .inactive : .pending

@@ -43,7 +43,15 @@ public struct TestDatabase: Sendable {
 
     /// A fresh database with every migration of the repository's `migrations/` applied.
     public static func createMigrated() async throws -> TestDatabase {
-        let database = try await create()
+        try await migrate(try await create())
+    }
+
+    /// A fresh migrated database on the server `serverConfig` points at (e.g. a `TestPostgresServer`).
+    public static func createMigrated(onServer serverConfig: PostgresConfig) async throws -> TestDatabase {
+        try await migrate(try await create(onServer: serverConfig))
+    }
+
+    private static func migrate(_ database: TestDatabase) async throws -> TestDatabase {
         do {
             let files = try MigrationDirectory.load(BuildProducts.packageRoot.appendingPathComponent("migrations").path)
             let connection = database.connect()

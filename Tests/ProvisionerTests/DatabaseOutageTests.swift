@@ -1,0 +1,52 @@
+import Common
+import Foundation
+import Kube
+import Postgres
+import TestSupport
+import Testing
+
+/// SPEC "Reconcile": with the database unreachable no Job is created or deleted, readiness goes
+/// false, and it resumes once the database is back.
+@Suite struct DatabaseOutageTests {
+    @Test func aStoppedDatabaseStopsAllActionsAndReadinessUntilItIsBack() async throws {
+        try await TestPostgresServer.with { server in
+            try await ProvisionerFixture.with(server: server) { f in
+                try await f.insertAccount("known")
+                let provisioner = try f.start()
+                try await eventually("the Job and readiness", log: provisioner.logTail) {
+                    let ready = await provisioner.get("/readyz")?.status == 200
+                    let jobs = try await f.jobNames()
+                    return ready && jobs == ["worker-known"]
+                }
+                await f.db.close()
+                try await server.stop()
+
+                // A managed Job whose account the provisioner cannot look up while the database is down.
+                let ghost: JSONValue = [
+                    "apiVersion": "batch/v1", "kind": "Job",
+                    "metadata": ["name": "worker-ghost",
+                                 "labels": ["app.kubernetes.io/managed-by": "tenant-provisioner", "tenant-provisioner/instance": "default",
+                                            "tenant-provisioner/account": "ghost"],
+                                 "annotations": ["tenant-provisioner/account-id": "ghost"]],
+                    "spec": ["backoffLimit": 0, "template": ["spec": ["restartPolicy": "Never", "containers": [["name": "main", "image": "busybox"]]]]],
+                ]
+                let _: KubeClient.MetadataOnly = try await f.kubeClient().create(.jobs, namespace: "default", body: ghost)
+                try await f.emulator.resetRequests()
+
+                try await eventually("/readyz 503", log: provisioner.logTail) { await provisioner.get("/readyz")?.status == 503 }
+                let failed = #"tenant_provisioner_passes_total{result="failure"}"#
+                try await eventually("three failed passes", log: provisioner.logTail) { await provisioner.metric(failed) ?? 0 >= 3 }
+                let body = await provisioner.get("/readyz")?.body ?? ""
+                #expect(body.contains("database"), "\(body)")
+                let actions = try await f.jobRequestsExceptWatch().filter { $0.verb == "create" || $0.verb == "delete" }
+                #expect(actions.isEmpty, "\(actions.map { "\($0.method) \($0.path)" })")
+                #expect(try await f.jobNames() == ["worker-known", "worker-ghost"])
+
+                try await server.startServer()
+                try await eventually("/readyz 200 again", timeout: 20, log: provisioner.logTail) { await provisioner.get("/readyz")?.status == 200 }
+                try await eventually("the unknown account's Job deleted", log: provisioner.logTail) { try await f.jobNames() == ["worker-known"] }
+                #expect(try await f.audit(action: "delete").map(\.accountID) == ["ghost"])
+            }
+        }
+    }
+}

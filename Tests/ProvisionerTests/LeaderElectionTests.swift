@@ -1,0 +1,101 @@
+import Common
+import Foundation
+import Kube
+import TestSupport
+import Testing
+
+/// SPEC "Reconcile": leader election with a Lease, only the leader acts; SIGTERM releases it.
+@Suite struct LeaderElectionTests {
+    static let leaseName = "provisioner-test-lease"
+
+    static func holder(_ f: ProvisionerFixture) async throws -> String? {
+        let lease: Lease? = try await f.kubeClient().get(.leases, namespace: "default", name: leaseName)
+        return lease?.spec?.holderIdentity
+    }
+
+    static func replica(_ f: ProvisionerFixture, _ name: String) throws -> RunningProvisioner {
+        try f.start([], ["LEADER_ELECTION": "true", "LEASE_NAME": leaseName, "POD_NAME": name])
+    }
+
+    @Test func onlyTheLeaseHolderActsAndTheOtherTakesOverWithinALeaseDurationAfterAKill() async throws {
+        try await ProvisionerFixture.with { f in
+            try await f.insertAccount("first")
+            let replicas = ["replica-1": try Self.replica(f, "replica-1"), "replica-2": try Self.replica(f, "replica-2")]
+            let logs = { replicas.map { "[\($0.key)]\n\($0.value.logTail)" }.joined(separator: "\n") }
+            try await eventually("the first account's Job and its audit row", log: logs()) { try await !f.audit(action: "create").isEmpty }
+            try await Task.sleep(nanoseconds: 2_000_000_000)  // a few passes of both replicas
+
+            let actors = Set(try await f.audit().map(\.actor))
+            #expect(actors.count == 1, "actors: \(actors)")
+            let leaderName = try #require(actors.first)
+            #expect(try await Self.holder(f) == leaderName)
+            let leader = try #require(replicas[leaderName])
+            let followerName = leaderName == "replica-1" ? "replica-2" : "replica-1"
+            let follower = try #require(replicas[followerName])
+            #expect(await leader.metric("tenant_provisioner_leader") == 1)
+            #expect(await follower.metric("tenant_provisioner_leader") == 0)
+            #expect(try await f.jobRequestsExceptWatch().filter { $0.verb == "create" }.count == 1, "one create, not one per replica")
+
+            leader.process.signal(SIGKILL)
+            let killed = Date()
+            try await f.insertAccount("second")
+            try await eventually("the follower creates the new account's Job", timeout: 25, log: follower.logTail) {
+                try await f.jobNames().contains("worker-second")
+            }
+            #expect(Date().timeIntervalSince(killed) < 25)
+            try await eventually("the create audit row", log: follower.logTail) {
+                try await f.audit(action: "create").contains { $0.accountID == "second" }
+            }
+            #expect(try await f.audit(action: "create").first { $0.accountID == "second" }?.actor == followerName)
+            #expect(try await Self.holder(f) == followerName)
+        }
+    }
+
+    @Test func sigtermMidWorkExitsZeroAndReleasesTheLease() async throws {
+        try await ProvisionerFixture.with { f in
+            try await f.insertAccount("a")
+            let replica = try Self.replica(f, "replica-1")
+            try await eventually("leader with a Job", log: replica.logTail) {
+                let holder = try await Self.holder(f)
+                let jobs = try await f.jobNames()
+                return holder == "replica-1" && jobs == ["worker-a"]
+            }
+            // Creates that take 1.5 s each: SIGTERM arrives while they are in flight.
+            try await f.emulator.injectFault(pathPrefix: "/apis/batch/v1/namespaces/default/jobs", method: "POST", count: 2, latencyMs: 1500)
+            try await f.insertAccount("b")
+            try await f.insertAccount("c")
+            try await Task.sleep(nanoseconds: 500_000_000)
+
+            let signalled = Date()
+            replica.process.signal(SIGTERM)
+            let code = await replica.process.wait(timeout: 15)
+            #expect(code == 0, "exit code \(code.map(String.init) ?? "none (still running)")\n\(replica.logTail)")
+            #expect(Date().timeIntervalSince(signalled) < 5, "took \(Date().timeIntervalSince(signalled)) s to stop")
+            #expect(try await Self.holder(f) ?? "" == "", "the Lease still names a holder")
+            // The actions in flight finished and were recorded: no Job without its create audit row.
+            let audited = Set(try await f.audit(action: "create").compactMap(\.jobName))
+            let jobs = try await f.jobNames()
+            #expect(jobs.isSubset(of: audited), "Jobs \(jobs), audited \(audited)")
+        }
+    }
+
+    @Test func aFollowerTakesOverAtOnceWhenTheLeaderStopsOnSigterm() async throws {
+        try await ProvisionerFixture.with { f in
+            let first = try Self.replica(f, "replica-1")
+            try await eventually("replica-1 leads", log: first.logTail) { try await Self.holder(f) == "replica-1" }
+            let second = try Self.replica(f, "replica-2")
+            try await eventually("replica-2 ready as a follower", log: second.logTail) { await second.get("/readyz")?.status == 200 }
+
+            first.process.signal(SIGTERM)
+            #expect(await first.process.wait(timeout: 15) == 0)
+            let stopped = Date()
+            try await f.insertAccount("after")
+            try await eventually("replica-2 creates the new account's Job", timeout: 25, log: second.logTail) {
+                try await f.jobNames().contains("worker-after")
+            }
+            // A released Lease is free at once; an unreleased one would take the 15 s lease duration.
+            #expect(Date().timeIntervalSince(stopped) < 8, "took \(Date().timeIntervalSince(stopped)) s")
+            #expect(try await Self.holder(f) == "replica-2")
+        }
+    }
+}

@@ -1,0 +1,287 @@
+import Common
+import Foundation
+import Kube
+import Postgres
+import Synchronization
+import TestSupport
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// What one provisioner test runs against: its own migrated database, its own Kubernetes API
+/// emulator, a Job template in a temp directory, and the `provisioner` processes it started
+/// (all stopped when the test ends, whatever happened).
+final class ProvisionerFixture: Sendable {
+    let database: TestDatabase
+    let emulator: KubeEmulator
+    /// A connection for the test's own SQL (inserting accounts, reading status and audit rows).
+    let db: PostgresConnection
+    let directory: String
+    let templatePath: String
+    private let processes = Mutex<[ChildProcess]>([])
+
+    /// The template every test uses unless it writes its own: an init container and two
+    /// containers, one of which already has an environment variable.
+    static let template = """
+        apiVersion: batch/v1
+        kind: Job
+        metadata:
+          name: worker
+          labels:
+            app.kubernetes.io/name: tenant-worker
+        spec:
+          backoffLimit: 0
+          template:
+            metadata:
+              labels:
+                app.kubernetes.io/name: tenant-worker
+            spec:
+              restartPolicy: Never
+              initContainers:
+                - name: prepare
+                  image: busybox:1.36
+                  command: ["sh", "-c", "echo preparing {{ account_id }}"]
+              containers:
+                - name: worker
+                  image: busybox:1.36
+                  command: ["sh", "-c", "echo syncing {{ display_name }}; sleep 3600"]
+                  env:
+                    - name: FIXED
+                      value: "1"
+                - name: sidecar
+                  image: busybox:1.36
+                  command: ["sleep", "3600"]
+
+        """
+
+    private init(database: TestDatabase, emulator: KubeEmulator, directory: String, template: String) throws {
+        self.database = database
+        self.emulator = emulator
+        self.db = database.connect()
+        self.directory = directory
+        self.templatePath = directory + "/job-template.yaml"
+        try template.write(toFile: templatePath, atomically: true, encoding: .utf8)
+    }
+
+    /// Runs `body` with a fresh database (on `server` when given, else the shared test
+    /// server) and a fresh emulator; stops every process and drops the database afterwards.
+    /// `migrated: false` leaves the database empty (no schema at all).
+    static func with<T: Sendable>(emulatorArguments: [String] = ["--foreground-delay", "0.1"], server: TestPostgresServer? = nil,
+                                  migrated: Bool = true, template: String = ProvisionerFixture.template,
+                                  _ body: (ProvisionerFixture) async throws -> T) async throws -> T {
+        let database = switch (server, migrated) {
+        case (let server?, true): try await TestDatabase.createMigrated(onServer: try PostgresConfig(connectionString: server.url))
+        case (let server?, false): try await TestDatabase.create(onServer: try PostgresConfig(connectionString: server.url))
+        case (nil, true): try await TestDatabase.createMigrated()
+        case (nil, false): try await TestDatabase.create()
+        }
+        let emulator: KubeEmulator
+        do {
+            emulator = try await KubeEmulator.start(arguments: emulatorArguments)
+        } catch {
+            await database.drop()
+            throw error
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("provisioner-test-\(UUID().uuidString)").path
+        let fixture: ProvisionerFixture
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            fixture = try ProvisionerFixture(database: database, emulator: emulator, directory: directory, template: template)
+        } catch {
+            await emulator.stop()
+            await database.drop()
+            throw error
+        }
+        do {
+            let value = try await body(fixture)
+            await fixture.tearDown()
+            return value
+        } catch {
+            await fixture.tearDown()
+            throw error
+        }
+    }
+
+    private func tearDown() async {
+        for process in processes.withLock({ $0 }) {
+            if process.isRunning { process.signal(SIGKILL) }
+            await process.wait(timeout: 5)
+        }
+        await db.close()
+        await emulator.stop()
+        await database.drop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    // MARK: running the provisioner
+
+    /// The environment of a provisioner process: this fixture's database, emulator and template,
+    /// a free health port, a 1 s poll, no leader election; `overrides` win (an empty value unsets).
+    func environment(_ overrides: [String: String] = [:]) throws -> [String: String] {
+        var env: [String: String] = [
+            "DATABASE_URL": database.url,
+            "KUBECONFIG": emulator.kubeconfigPath,
+            "JOB_TEMPLATE": templatePath,
+            "HEALTH_PORT": String(try FreePort.pick()),
+            "POD_NAME": "provisioner-test",
+            "POLL_INTERVAL": "1",
+            "LEADER_ELECTION": "false",
+            "LOG_LEVEL": "debug",
+        ]
+        for (key, value) in overrides { env[key] = value.isEmpty ? nil : value }
+        return env
+    }
+
+    /// Starts `provisioner` with `arguments` and the environment above.
+    @discardableResult
+    func start(_ arguments: [String] = [], _ overrides: [String: String] = [:]) throws -> RunningProvisioner {
+        let env = try environment(overrides)
+        let process = try ChildProcess(BuildProducts.path("provisioner"), arguments, environment: env)
+        processes.withLock { $0.append(process) }
+        return RunningProvisioner(process: process, healthPort: Int(env["HEALTH_PORT"]!)!)
+    }
+
+    /// Runs `provisioner` to completion (for `plan` and configuration errors).
+    func run(_ arguments: [String] = [], _ overrides: [String: String] = [:], timeout: Double = 30) async throws -> (code: Int32, stdout: String, stderr: String) {
+        try await ChildProcess.run(BuildProducts.path("provisioner"), arguments, environment: try environment(overrides), timeout: timeout)
+    }
+
+    // MARK: the database
+
+    func execute(_ sql: String, _ parameters: [PostgresValue?] = []) async throws {
+        _ = try await db.execute(sql, parameters)
+    }
+
+    func query(_ sql: String, _ parameters: [PostgresValue?] = []) async throws -> [PostgresRow] {
+        try await db.query(sql, parameters)
+    }
+
+    func insertAccount(_ id: String, displayName: String? = nil, config: String = "{}", active: Bool = true) async throws {
+        try await execute("INSERT INTO accounts (account_id, display_name, config, is_active) VALUES ($1, $2, $3::jsonb, $4)",
+                          [.text(id), displayName.map { .text($0) }, .text(config), .bool(active)])
+    }
+
+    /// `(phase, message)` of an account's status row, nil when there is none.
+    func status(_ accountID: String) async throws -> (phase: String, message: String?, jobName: String?, jobUID: String?)? {
+        guard let row = try await query("SELECT phase, message, job_name, job_uid FROM account_status WHERE account_id = $1", [.text(accountID)]).first else {
+            return nil
+        }
+        return (try row.decode(0), try row.decode(1), try row.decode(2), try row.decode(3))
+    }
+
+    struct AuditRow: Sendable {
+        var actor: String
+        var action: String
+        var accountID: String?
+        var jobName: String?
+        var jobUID: String?
+        var reason: String?
+    }
+
+    func audit(action: String? = nil) async throws -> [AuditRow] {
+        let rows = try await query("""
+            SELECT actor, action, account_id, job_name, job_uid, reason FROM audit_log
+            WHERE $1::text IS NULL OR action = $1 ORDER BY id
+            """, [action.map { .text($0) }])
+        return try rows.map { row in
+            AuditRow(actor: try row.decode(0), action: try row.decode(1), accountID: try row.decode(2), jobName: try row.decode(3),
+                     jobUID: try row.decode(4), reason: try row.decode(5))
+        }
+    }
+
+    // MARK: the cluster
+
+    /// Every Job the emulator holds (terminating ones included).
+    func jobs() async throws -> [JSONValue] {
+        try await emulator.objects(kind: "jobs")["items"]?.arrayValue ?? []
+    }
+
+    func job(_ name: String) async throws -> JSONValue? {
+        try await jobs().first { $0["metadata"]?["name"]?.stringValue == name }
+    }
+
+    /// Names of the Jobs that exist and are not being deleted.
+    func liveJobNames() async throws -> Set<String> {
+        Set(try await jobs().filter { $0["metadata"]?["deletionTimestamp"] == nil }.compactMap { $0["metadata"]?["name"]?.stringValue })
+    }
+
+    func jobNames() async throws -> Set<String> {
+        Set(try await jobs().compactMap { $0["metadata"]?["name"]?.stringValue })
+    }
+
+    /// A Kubernetes client on the emulator's admin kubeconfig, for objects a test makes itself.
+    func kubeClient() throws -> KubeClient {
+        _ = ProvisionerFixture.curlReady
+        return KubeClient(config: try KubeconfigFile.load(path: emulator.kubeconfigPath), rateLimit: .init(qps: 1000, burst: 1000),
+                          logger: Logger(label: "test", sink: .memory()))
+    }
+
+    static let curlReady: Void = KubeTransport.globalInit()
+
+    /// Requests to jobs the emulator saw, the watch left out (it is one long request).
+    func jobRequestsExceptWatch() async throws -> [KubeEmulator.LoggedRequest] {
+        try await emulator.requests().log.filter { $0.resource == "jobs" && $0.verb != "watch" }
+    }
+}
+
+/// One `provisioner` process started by a test, and its health endpoints.
+struct RunningProvisioner: Sendable {
+    let process: ChildProcess
+    let healthPort: Int
+
+    /// `GET http://127.0.0.1:<HEALTH_PORT><path>`; nil while nothing answers.
+    func get(_ path: String) async -> (status: Int, body: String)? {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(healthPort)\(path)")!)
+        request.timeoutInterval = 5
+        guard let (data, response) = try? await URLSession.shared.data(for: request) else { return nil }
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    /// The value of one `/metrics` series (`name{labels}` exactly as rendered), nil when absent.
+    func metric(_ series: String) async -> Double? {
+        guard let (status, body) = await get("/metrics"), status == 200 else { return nil }
+        for line in body.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, parts[0] == series { return Double(parts[1]) }
+        }
+        return nil
+    }
+
+    /// The end of the process's log, for failure messages.
+    var logTail: String { String(process.standardError.suffix(4000)) }
+}
+
+/// A fixture or wait that failed, with what was expected and what happened.
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Polls a condition until it holds or a deadline passes; the failure names what was awaited
+/// and carries the provisioner's log.
+func eventually(_ what: String, timeout: Double = 15, log: @autoclosure () -> String = "", _ condition: () async throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try await condition() { return }
+        try await Task.sleep(nanoseconds: 50_000_000)
+    }
+    if try await condition() { return }
+    throw TestFailure(description: "timed out after \(timeout) s waiting for: \(what)\n--- provisioner log ---\n\(log())")
+}
+
+/// A TCP port nobody listens on right now (the kernel's pick for port 0), for `HEALTH_PORT`.
+enum FreePort {
+    static func pick() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure(description: "socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard ok else { throw TestFailure(description: "cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
