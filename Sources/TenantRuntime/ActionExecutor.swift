@@ -38,6 +38,8 @@ public struct ActionExecutor: Sendable {
     let recreateTimeout: Double
     let logger: Logger
     let metrics: Metrics
+    /// Records whose write failed, retried before each pass.
+    public let pending = PendingRecords()
 
     public init(client: KubeClient, cache: JobCache, store: ProvisionerStore, namespace: String, instance: String, recreateTimeout: Double,
                 logger: Logger, metrics: Metrics) {
@@ -179,14 +181,29 @@ public struct ActionExecutor: Sendable {
         let audit = Self.auditEntries(outcome, namespace: namespace)
         let change = Self.statusChange(outcome)
         do {
-            if let accountID {
-                try await store.update(accountID: accountID, audit: audit) { change($0, accountID) }
-            } else {
-                try await store.record(statuses: [], audit: audit)
-            }
+            try await Self.persist(store, accountID: accountID, audit: audit, change: change)
         } catch {
             metrics.increment("tenant_provisioner_db_errors_total")
-            logger.error("could not record a Job action in the database", ["error": "\(error)", "job.name": outcome.item.action.jobName ?? ""])
+            logger.error("could not record a Job action in the database; kept in memory and written when the database is back",
+                         ["error": "\(error)", "job.name": outcome.item.action.jobName ?? ""])
+            // Written later: the row says when it really happened.
+            var late = audit
+            let occurred = JSONValue.string(Timestamp.rfc3339Millis(Date()))
+            for i in late.indices { late[i].details["occurred_at"] = occurred }
+            let store = self.store
+            let delayed = late
+            await pending.add(outcome.item.action.jobName ?? "") {
+                try await Self.persist(store, accountID: accountID, audit: delayed, change: change)
+            }
+        }
+    }
+
+    private static func persist(_ store: ProvisionerStore, accountID: String?, audit: [AuditEntry],
+                                change: @escaping @Sendable (AccountStatus?, String) -> AccountStatus?) async throws {
+        if let accountID {
+            try await store.update(accountID: accountID, audit: audit) { change($0, accountID) }
+        } else {
+            try await store.record(statuses: [], audit: audit)
         }
     }
 

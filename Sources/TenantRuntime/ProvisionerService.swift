@@ -33,6 +33,9 @@ public final class ProvisionerService: Sendable {
     /// bounds the request rate, this only bounds how many wait at once.
     static let workerCount = 16
 
+    /// How long SIGTERM waits for running actions: within Kubernetes' default 30 s grace period.
+    static let shutdownGrace: Double = 20
+
     let deps: Dependencies
     public let metrics = Metrics()
     public let readiness = Readiness()
@@ -136,13 +139,21 @@ public final class ProvisionerService: Sendable {
             if let leader = self.leader { group.addTask { await leader.run() } }
             group.addTask { await self.listen(listener) }
             group.addTask { await self.reactToJobChanges() }
-            for _ in 0..<Self.workerCount { group.addTask { await self.work() } }
+            // Workers live outside the group so that shutdown can stop them before the Lease goes.
+            let workers = (0..<Self.workerCount).map { _ in Task { await self.work() } }
             // The pass loop ends on shutdown; then the rest is wound down in order.
             await self.passLoop()
             await self.queue.close()
-            if await !self.queue.waitUntilIdle(timeout: self.deps.settings.recreateTimeout + 5) {
-                self.logger.warning("shutting down with cluster actions still running")
+            // The action in flight finishes. What waits longer (a recreate waiting for a slow
+            // Foreground delete) is interrupted: the old Job is already on its way out and the
+            // next leader creates the new one, so nothing is lost, and we stay inside the pod's
+            // termination grace period.
+            if await !self.queue.waitUntilIdle(timeout: Self.shutdownGrace) {
+                self.logger.warning("interrupting cluster actions still waiting after \(Int(Self.shutdownGrace)) s; the next leader finishes them")
+                workers.forEach { $0.cancel() }
+                _ = await self.queue.waitUntilIdle(timeout: 5)
             }
+            for worker in workers { await worker.value }
             await self.leader?.release()
             listener.stop()
             group.cancelAll()
@@ -172,6 +183,10 @@ public final class ProvisionerService: Sendable {
                 await followerCheck()
                 fullPassDue = Date().addingTimeInterval(deps.settings.pollInterval)
                 continue
+            }
+            if await executor.pending.count > 0 {
+                let written = await executor.pending.flush()
+                if written > 0 { logger.info("wrote records kept while the database was away", ["records": "\(written)"]) }
             }
             do {
                 switch work {

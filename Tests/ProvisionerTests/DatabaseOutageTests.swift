@@ -50,3 +50,36 @@ import Testing
         }
     }
 }
+
+/// "Nothing lost": a Job created just before the database went away still gets its status and
+/// audit rows, written once the database is back.
+@Suite struct RecordsAfterOutageTests {
+    @Test func aCreateWhoseRecordFailedIsRecordedWhenTheDatabaseIsBack() async throws {
+        try await TestPostgresServer.with { server in
+            try await ProvisionerFixture.with(server: server) { f in
+                let provisioner = try f.start([], ["POLL_INTERVAL": "2"])
+                try await eventually("ready", log: provisioner.logTail) { await provisioner.get("/readyz")?.status == 200 }
+                // The create answers only after 3 s: long enough to stop the database in between.
+                try await f.emulator.injectFault(pathPrefix: "/apis/batch/v1/namespaces/default/jobs", method: "POST", count: 1, latencyMs: 3000)
+                try await f.insertAccount("late")
+                // The emulator logs a request once answered, so the pass's log line says it is in flight.
+                try await eventually("the create handed to a worker", log: provisioner.logTail) {
+                    provisioner.log.contains("pass.kind=account plan.creates=1")
+                }
+                await f.db.close()
+                try await server.stop()
+                try await eventually("the Job created", timeout: 10, log: provisioner.logTail) { try await f.jobNames() == ["worker-late"] }
+                try await eventually("the record kept for later", log: provisioner.logTail) {
+                    provisioner.log.contains("kept in memory and written when the database is back")
+                }
+                try await server.startServer()
+                try await eventually("the create audited after the outage", timeout: 20, log: provisioner.logTail) {
+                    try await f.audit(action: "create").map(\.accountID) == ["late"]
+                }
+                let rows = try await f.query("SELECT details->>'occurred_at' FROM audit_log WHERE action = 'create'")
+                #expect(try rows.first?.decode(0, as: String?.self) != nil)
+                #expect(try await f.status("late")?.jobName == "worker-late")
+            }
+        }
+    }
+}

@@ -249,6 +249,9 @@ struct RunningProvisioner: Sendable {
 
     /// The end of the process's log, for failure messages.
     var logTail: String { String(process.standardError.suffix(4000)) }
+
+    /// The whole log so far.
+    var log: String { process.standardError }
 }
 
 /// A fixture or wait that failed, with what was expected and what happened.
