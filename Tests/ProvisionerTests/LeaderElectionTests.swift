@@ -79,6 +79,33 @@ import Testing
         }
     }
 
+    @Test func sigtermDuringASlowRecreateStopsWithinTheGracePeriodAndTheNextLeaderFinishesIt() async throws {
+        // Foreground deletions that take 30 s: a recreate waits for one when SIGTERM comes.
+        try await ProvisionerFixture.with(emulatorArguments: ["--foreground-delay", "30"]) { f in
+            try await f.insertAccount("slow", config: #"{"env": {"V": "1"}}"#)
+            let first = try Self.replica(f, "replica-1")
+            try await eventually("the Job", log: first.logTail) { try await f.jobNames() == ["worker-slow"] }
+            let oldUID = try await f.job("worker-slow")?["metadata"]?["uid"]?.stringValue
+            try await f.execute("UPDATE accounts SET config = '{\"env\": {\"V\": \"2\"}}' WHERE account_id = 'slow'")
+            try await eventually("the old Job terminating", log: first.logTail) {
+                try await f.job("worker-slow")?["metadata"]?["deletionTimestamp"] != nil
+            }
+            let signalled = Date()
+            first.process.signal(SIGTERM)
+            let code = await first.process.wait(timeout: 40)
+            #expect(code == 0, "exit code \(code.map(String.init) ?? "none (still running)")\n\(first.logTail)")
+            #expect(Date().timeIntervalSince(signalled) < 28, "took \(Date().timeIntervalSince(signalled)) s: beyond a 30 s grace period")
+            #expect(try await Self.holder(f) ?? "" == "", "the Lease still names a holder")
+            // The next leader creates the new Job once the old one is gone (speed the emulator up).
+            try await f.emulator.configure(foregroundDelay: 0.1)
+            let second = try Self.replica(f, "replica-2")
+            try await eventually("a new Job after the old one went", timeout: 90, log: second.logTail) {
+                guard let uid = try await f.job("worker-slow")?["metadata"]?["uid"]?.stringValue else { return false }
+                return uid != oldUID
+            }
+        }
+    }
+
     @Test func aFollowerTakesOverAtOnceWhenTheLeaderStopsOnSigterm() async throws {
         try await ProvisionerFixture.with { f in
             let first = try Self.replica(f, "replica-1")
