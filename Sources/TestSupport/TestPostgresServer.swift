@@ -50,7 +50,7 @@ public final class TestPostgresServer: Sendable {
         if getuid() == 0, let user = getpwnam("postgres") {
             chown(directory, user.pointee.pw_uid, user.pointee.pw_gid)
         }
-        let server = TestPostgresServer(directory: directory, port: try freePort(), binDirectory: bin)
+        let server = TestPostgresServer(directory: directory, port: try FreePort.pick(), binDirectory: bin)
         try await server.run("initdb", ["-D", server.dataDirectory, "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync",
                                         "--auth-local=trust", "--auth-host=\(hostAuthentication.rawValue)"])
         try await server.startServer()
@@ -106,22 +106,4 @@ public final class TestPostgresServer: Sendable {
         }
     }
 
-    /// A TCP port nobody listens on right now (the kernel picks it for a socket bound to port 0).
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                bind(fd, generic, length) == 0 && getsockname(fd, generic, &length) == 0
-            }
-        }
-        guard bound else { throw Failure(description: "cannot find a free port: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }

@@ -271,20 +271,3 @@ func eventually(_ what: String, timeout: Double = 15, log: @autoclosure () -> St
     throw TestFailure(description: "timed out after \(timeout) s waiting for: \(what)\n--- provisioner log ---\n\(log())")
 }
 
-/// A TCP port nobody listens on right now (the kernel's pick for port 0), for `HEALTH_PORT`.
-enum FreePort {
-    static func pick() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure(description: "socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard ok else { throw TestFailure(description: "cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-}
