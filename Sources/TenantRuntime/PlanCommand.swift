@@ -26,7 +26,15 @@ public enum PlanCommand {
         }
         do {
             let report = try await reconciler.fullPass()
-            print(report.plan.description)
+            // The cache holds only our Jobs; one unfiltered list shows which names others hold.
+            let everyJob: KubeList<JobSummary>
+            do {
+                everyJob = try await client.listAll(.jobs, namespace: deps.namespace)
+            } catch {
+                logger.error("cannot list the Jobs of the namespace", ["error": error.description])
+                return ExitCode.failure.rawValue
+            }
+            print(report.plan.reportingNameHolders(everyJob.items.map(ObservedJob.init), instance: settings.instance).description)
             return ExitCode.success.rawValue
         } catch {
             logger.error("cannot compute the plan", ["error": error.description])

@@ -60,6 +60,23 @@ import Testing
         }
     }
 
+    @Test func planReportsANameHeldByAJobItDoesNotManageAsAConflict() async throws {
+        try await ProvisionerFixture.with { f in
+            try await f.insertAccount("taken")
+            let foreign: JSONValue = [
+                "apiVersion": "batch/v1", "kind": "Job",
+                "metadata": ["name": "worker-taken", "labels": ["app": "hand-made"]],
+                "spec": ["backoffLimit": 0, "template": ["spec": ["restartPolicy": "Never", "containers": [["name": "main", "image": "busybox"]]]]],
+            ]
+            let _: KubeClient.MetadataOnly = try await f.kubeClient().create(.jobs, namespace: "default", body: foreign)
+            let result = try await f.run(["plan"])
+            #expect(result.code == 0, "\(result.stderr)")
+            #expect(Self.planLine(result.stdout, verb: "create", job: "worker-taken") == nil, "\(result.stdout)")
+            let conflict = try #require(Self.planLine(result.stdout, verb: "conflict", job: "worker-taken"), "\(result.stdout)")
+            #expect(conflict.contains("not managed by this provisioner"))
+        }
+    }
+
     @Test func dryRunPrintsThePlanAndChangesNothing() async throws {
         try await ProvisionerFixture.with { f in
             try await Self.prepare(f)
