@@ -77,6 +77,10 @@ public actor Reconciler {
     /// that many passes.
     private var passesSinceStatusReload = 0
     static let statusReloadInterval = 10
+    /// Creates carried out since freed memory was last returned: a burst of creates (10,000
+    /// request bodies and responses) leaves its garbage in malloc's arenas until then.
+    private var createsSinceTrim = 0
+    static let createsPerTrim = 1_000
 
     public init(store: ProvisionerStore, cache: JobCache, queue: ActionQueue, template: JobTemplate, options: Options,
                 deleteBudget: DeleteBudget, logger: Logger, metrics: Metrics) {
@@ -102,6 +106,11 @@ public actor Reconciler {
             rejected[accountID] = desired.specHash
         case (.create, .done), (.recreate, .done):
             rejected[accountID] = nil
+            createsSinceTrim += 1
+            if createsSinceTrim >= Self.createsPerTrim {
+                createsSinceTrim = 0
+                FreedMemory.returnToSystem()
+            }
         default: break
         }
     }
@@ -140,6 +149,7 @@ public actor Reconciler {
         // A pass frees what it built (status rows, the plan, the request bodies of the creates
         // it caused), and glibc would keep that memory in its arenas.
         FreedMemory.returnToSystem()
+        createsSinceTrim = 0
         return report
     }
 
