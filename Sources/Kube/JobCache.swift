@@ -12,6 +12,14 @@ public enum JobCacheChange: Sendable, Equatable {
     case synced
 }
 
+/// What changed in a `JobCache` since a revision a reader saw (`JobCache.updates(since:)`).
+public enum JobCacheUpdates: Sendable, Equatable {
+    /// Too much changed (or the reader is new): here is every Job; start over.
+    case everything([String: JobSummary])
+    /// The names that changed, each with its Job now (nil: gone).
+    case changed([String: JobSummary?])
+}
+
 /// A watch-fed cache of the Jobs matching a label selector in one namespace: one paginated LIST,
 /// then a WATCH from the list's resourceVersion with bookmarks. A watch the server ends normally
 /// is resumed from the last seen resourceVersion (no list); a `410 Gone` or a lost connection
@@ -34,7 +42,27 @@ public final class JobCache: Sendable {
         var subscribers: [Int: AsyncStream<JobCacheChange>.Continuation] = [:]
         var nextSubscriber = 0
         var strings = StringInterner()
+        /// Bumped by every change of `jobs`; `changeLog` names the Job of each of the most
+        /// recent ones, so a reader can catch up on what changed instead of rereading everything.
+        var revision: UInt64 = 0
+        var changeLog: [(revision: UInt64, name: String)] = []
+        /// Every change after this revision is in `changeLog`.
+        var changeLogStart: UInt64 = 0
+
+        mutating func logChange(of name: String) {
+            revision += 1
+            if changeLog.count >= JobCache.changeLogLimit {
+                let dropped = changeLog.count / 2
+                changeLogStart = changeLog[dropped - 1].revision
+                changeLog.removeFirst(dropped)
+            }
+            changeLog.append((revision, name))
+        }
     }
+
+    /// How many recent changes are remembered for `updates(since:)` (beyond that, a reader gets
+    /// `.everything`): a few passes' worth even while 10,000 Jobs are being created.
+    static let changeLogLimit = 16_384
 
     public init(client: KubeClient, namespace: String, labelSelector: String, pageSize: Int = 500,
                 watchTimeoutSeconds: Int = 300, backoff: Backoff = .reconnect, logger: Logger) {
@@ -58,6 +86,21 @@ public final class JobCache: Sendable {
     public func job(named name: String) -> JobSummary? { state.withLock { $0.jobs[name] } }
 
     public var count: Int { state.withLock { $0.jobs.count } }
+
+    /// The Jobs that changed after `revision` (nil: everything), and the revision to ask from next time.
+    public func updates(since revision: UInt64?) -> (revision: UInt64, updates: JobCacheUpdates) {
+        state.withLock { s in
+            guard let revision, revision >= s.changeLogStart, revision <= s.revision else {
+                return (s.revision, .everything(s.jobs))
+            }
+            var changed: [String: JobSummary?] = [:]
+            // The log is in revision order: walk back from the end to the first change after `revision`.
+            var i = s.changeLog.endIndex
+            while i > s.changeLog.startIndex, s.changeLog[i - 1].revision > revision { i -= 1 }
+            for entry in s.changeLog[i...] { changed[entry.name] = .some(s.jobs[entry.name]) }
+            return (s.revision, .changed(changed))
+        }
+    }
 
     /// How many LIST passes the cache has made (the first one included).
     public var listCount: Int { state.withLock { $0.lists } }
@@ -172,6 +215,12 @@ public final class JobCache: Sendable {
             }
             for (name, old) in s.jobs where fresh[name] == nil { changes.append(.deleted(old)) }
             s.jobs = fresh
+            for change in changes {
+                switch change {
+                case .added(let job), .modified(_, let job), .deleted(let job): s.logChange(of: job.name)
+                case .synced: break
+                }
+            }
             s.synced = true
             s.lists += 1
             return Array(s.subscribers.values)
@@ -196,11 +245,15 @@ public final class JobCache: Sendable {
                 apply { s in
                     let stored = job.interned(&s.strings)
                     let old = s.jobs.updateValue(stored, forKey: stored.name)
+                    s.logChange(of: stored.name)
                     return old.map { .modified(old: $0, new: stored) } ?? .added(stored)
                 }
             case .deleted(let job):
                 resourceVersion = job.resourceVersion
-                apply { s in .deleted(s.jobs.removeValue(forKey: job.name) ?? job) }
+                apply { s in
+                    s.logChange(of: job.name)
+                    return .deleted(s.jobs.removeValue(forKey: job.name) ?? job)
+                }
             }
         }
         return resourceVersion

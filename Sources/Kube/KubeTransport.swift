@@ -3,13 +3,17 @@ import Foundation
 import Synchronization
 
 /// Sends one `KubeRequest` over libcurl, once (retries, rate limiting and metrics are
-/// `KubeClient`'s). Each transfer runs `curl_easy_perform` on a dedicated thread, never on
-/// Swift's cooperative pool; easy handles are pooled so keep-alive connections are reused.
+/// `KubeClient`'s). Each transfer runs `curl_easy_perform` outside Swift's cooperative pool:
+/// ordinary requests on a small pool of long-lived threads, each watch on a thread of its own.
+/// Easy handles are pooled so keep-alive connections are reused.
 public final class KubeTransport: Sendable {
     public let config: KubeConfig
     /// Total time a non-watch request may take before it fails with a transport error.
     public let requestTimeout: Double
     private let pool = EasyHandlePool(capacity: 16)
+    /// Twice the provisioner's 16 workers, so Lease renewals, Events and pod logs never wait
+    /// behind a full set of slow creates; threads start only when that many requests run at once.
+    private let requestThreads = BlockingThreadPool(name: "kube-request", maxThreads: 32)
     private let tls: TLSMaterial
     private let connects = Atomic<Int>(0)
 
@@ -60,7 +64,7 @@ public final class KubeTransport: Sendable {
         let transfer = Transfer(sink: nil)
         let outcome: Result<KubeResponse, KubeError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                startThread(name: "kube-request") {
+                requestThreads.submit {
                     continuation.resume(returning: self.run(request, transfer: transfer, streaming: false))
                 }
             }

@@ -7,10 +7,15 @@ import TenantCore
 /// The provisioner's reads and writes of PostgreSQL: accounts in, `account_status` and
 /// `audit_log` out. Writes of one pass go in one transaction, as multi-row statements
 /// (`unnest` of arrays), so a pass over 10,000 accounts stays a handful of round trips.
+///
+/// Keeps a mirror of `account_status` (`mirroredStatuses`): the leader is the table's only
+/// writer, both of its write paths (`record` for passes, `update` for the workers) go through
+/// here, and copies of a store share one mirror.
 public struct ProvisionerStore: Sendable {
     public let connection: PostgresConnection
     /// `audit_log.actor`: the pod name of this replica.
     public let actor: String
+    let mirror = StatusMirror()
 
     public init(connection: PostgresConnection, actor: String) {
         self.connection = connection
@@ -76,14 +81,76 @@ public struct ProvisionerStore: Sendable {
         return out
     }
 
+    /// Every `account_status` row from the mirror, read from the database first when the mirror
+    /// is not loaded or `reload` is true (a full read also corrects edits made outside the provisioner).
+    public func mirroredStatuses(reload: Bool = false) async throws(PostgresError) -> [String: AccountStatus] {
+        if !reload, let rows = mirror.all() { return rows }
+        return try await loadMirror()
+    }
+
+    /// The rows of `ids` from the mirror (loading it first if needed); absent ids have no row.
+    public func mirroredStatuses(ids: [String]) async throws(PostgresError) -> [String: AccountStatus] {
+        if let rows = mirror.rows(ids: ids) { return rows }
+        let all = try await loadMirror()
+        return all.filter { ids.contains($0.key) }
+    }
+
+    /// Makes the next mirrored read load the table again (a new leader term: another replica wrote meanwhile).
+    public func invalidateStatusMirror() { mirror.invalidate() }
+
+    private func loadMirror() async throws(PostgresError) -> [String: AccountStatus] {
+        let mirror = self.mirror
+        let loaded: (sequence: UInt64, rows: [String: AccountStatus])
+        do {
+            loaded = try await connection.transaction { db in
+                let sequence = mirror.nextSequence()
+                let rows = try db.query("SELECT \(Self.statusColumns) FROM account_status")
+                var out: [String: AccountStatus] = [:]
+                out.reserveCapacity(rows.count)
+                for row in rows {
+                    let status = try Self.status(from: row)
+                    out[status.accountID] = status
+                }
+                return (sequence, out)
+            }
+        } catch let error as PostgresError {
+            throw error
+        } catch {
+            throw PostgresError(kind: .query, message: "reading account_status failed: \(error)")
+        }
+        mirror.load(loaded.rows, at: loaded.sequence)
+        return loaded.rows
+    }
+
     /// Writes new status rows and audit entries in one transaction.
     public func record(statuses: [AccountStatus], audit: [AuditEntry]) async throws {
         guard !statuses.isEmpty || !audit.isEmpty else { return }
         let actor = self.actor
-        try await connection.transaction { db in
-            if !statuses.isEmpty { try Self.upsert(statuses, on: db) }
-            if !audit.isEmpty { try Self.insert(audit, actor: actor, on: db) }
+        let mirror = self.mirror
+        let sequence: UInt64
+        do {
+            sequence = try await connection.transaction { db in
+                let sequence = mirror.nextSequence()
+                if !statuses.isEmpty { try Self.upsert(statuses, on: db) }
+                if !audit.isEmpty { try Self.insert(audit, actor: actor, on: db) }
+                return sequence
+            }
+        } catch {
+            // The commit may or may not have happened: read the table again next time.
+            mirror.invalidate()
+            throw error
         }
+        if !statuses.isEmpty { mirror.apply(statuses.map(Self.asStored), at: sequence) }
+    }
+
+    /// The row as reading it back would give it: PostgreSQL keeps microseconds.
+    static func asStored(_ status: AccountStatus) -> AccountStatus {
+        func micros(_ date: Date?) -> Date? { date.map { Timestamp.parse(Timestamp.rfc3339Micros($0)) ?? $0 } }
+        var s = status
+        s.lastSuccessAt = micros(s.lastSuccessAt)
+        s.lastFailureAt = micros(s.lastFailureAt)
+        s.nextRestartAt = micros(s.nextRestartAt)
+        return s
     }
 
     static func status(from row: PostgresRow) throws(PostgresError) -> AccountStatus {
@@ -132,15 +199,26 @@ public struct ProvisionerStore: Sendable {
     /// (nil when there is none) and returns the new one, or nil to leave it unchanged.
     public func update(accountID: String, audit: [AuditEntry], _ change: @escaping @Sendable (AccountStatus?) -> AccountStatus?) async throws {
         let actor = self.actor
-        try await connection.transaction { db in
-            let rows = try db.query("SELECT \(Self.statusColumns) FROM account_status WHERE account_id = $1 FOR UPDATE", [.text(accountID)])
-            let current = try rows.first.map(Self.status(from:))
-            if let updated = change(current) {
-                try Self.upsert([updated], on: db)
+        let mirror = self.mirror
+        let written: (sequence: UInt64, row: AccountStatus?)
+        do {
+            written = try await connection.transaction { db in
+                let sequence = mirror.nextSequence()
+                let rows = try db.query("SELECT \(Self.statusColumns) FROM account_status WHERE account_id = $1 FOR UPDATE", [.text(accountID)])
+                let current = try rows.first.map(Self.status(from:))
+                let updated = change(current)
+                if let updated {
+                    try Self.upsert([updated], on: db)
+                }
+                if !audit.isEmpty {
+                    try Self.insert(audit, actor: actor, on: db)
+                }
+                return (sequence, updated)
             }
-            if !audit.isEmpty {
-                try Self.insert(audit, actor: actor, on: db)
-            }
+        } catch {
+            mirror.invalidate()
+            throw error
         }
+        if let row = written.row { mirror.apply([Self.asStored(row)], at: written.sequence) }
     }
 }

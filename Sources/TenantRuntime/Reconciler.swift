@@ -67,6 +67,20 @@ public actor Reconciler {
     /// after `foreignJobRecheck` seconds the create is tried again, so a removed one is noticed.
     private var foreignJobs: [String: (job: ObservedJob, until: Date)] = [:]
     static let foreignJobRecheck: TimeInterval = 300
+    /// The cache's Jobs as the planner wants them, updated from the cache's changes at the start
+    /// of each pass instead of rebuilt (`jobRevision`: the cache revision it reflects).
+    private var jobIndex: JobIndex
+    private var jobRevision: UInt64?
+    /// Full passes since `account_status` was last read in full. Between full reads the pass uses
+    /// the store's mirror of the table (the leader is its only writer); every
+    /// `statusReloadInterval`-th full pass reads it again, so a row edited by hand is seen within
+    /// that many passes.
+    private var passesSinceStatusReload = 0
+    static let statusReloadInterval = 10
+    /// Creates carried out since freed memory was last returned: a burst of creates (10,000
+    /// request bodies and responses) leaves its garbage in malloc's arenas until then.
+    private var createsSinceTrim = 0
+    static let createsPerTrim = 1_000
 
     public init(store: ProvisionerStore, cache: JobCache, queue: ActionQueue, template: JobTemplate, options: Options,
                 deleteBudget: DeleteBudget, logger: Logger, metrics: Metrics) {
@@ -78,6 +92,7 @@ public actor Reconciler {
         self.deleteBudget = deleteBudget
         self.logger = logger
         self.metrics = metrics
+        self.jobIndex = JobIndex(instance: options.instance)
     }
 
     /// Called by the workers: a rejected create is remembered so it is not retried in a loop, and
@@ -91,12 +106,24 @@ public actor Reconciler {
             rejected[accountID] = desired.specHash
         case (.create, .done), (.recreate, .done):
             rejected[accountID] = nil
+            createsSinceTrim += 1
+            if createsSinceTrim >= Self.createsPerTrim {
+                createsSinceTrim = 0
+                FreedMemory.returnToSystem()
+            }
         default: break
         }
     }
 
     /// Forget the schema check (a new leader term re-checks).
     public func resetSchemaCheck() { schemaChecked = false }
+
+    /// Call when this replica becomes the leader: re-checks the schema and reads `account_status`
+    /// in full on the next pass (another replica may have written it meanwhile).
+    public func leadershipGained() {
+        schemaChecked = false
+        store.invalidateStatusMirror()
+    }
 
     // MARK: passes
 
@@ -107,16 +134,23 @@ public actor Reconciler {
         let statuses: [String: AccountStatus]
         do {
             try await refreshAccounts()
-            statuses = try await store.statuses()
+            let reload = passesSinceStatusReload >= Self.statusReloadInterval
+            statuses = try await store.mirroredStatuses(reload: reload)
+            passesSinceStatusReload = reload ? 1 : passesSinceStatusReload + 1
         } catch {
             throw .database(error.description)
         }
         guard cache.hasSynced else { throw .cacheNotSynced }
-        let jobs = observedJobs(now: now)
-        let plan = Planner.plan(accounts: Array(accounts.values), jobs: jobs, statuses: statuses, template: template,
+        refreshJobIndex(now: now)
+        let plan = Planner.plan(accounts: Array(accounts.values), index: jobIndex, statuses: statuses, template: template,
                                 namespace: options.namespace, policy: policy(now: now), now: now, cache: desiredCache)
-        let observedPhases = options.dryRun ? [] : Self.phaseUpdates(jobs: jobs, statuses: statuses, instance: options.instance)
-        return try await carryOut(plan, statuses: statuses, extraStatuses: observedPhases, urgent: false, started: started, now: now)
+        let observedPhases = options.dryRun ? [] : Self.phaseUpdates(index: jobIndex, statuses: statuses)
+        let report = try await carryOut(plan, statuses: statuses, extraStatuses: observedPhases, urgent: false, started: started, now: now)
+        // A pass frees what it built (status rows, the plan, the request bodies of the creates
+        // it caused), and glibc would keep that memory in its arenas.
+        FreedMemory.returnToSystem()
+        createsSinceTrim = 0
+        return report
     }
 
     /// The NOTIFY path: one account, by the same rules, its cluster changes ahead of any backlog.
@@ -127,23 +161,34 @@ public actor Reconciler {
         let status: AccountStatus?
         do {
             account = try await store.account(id: accountID)
-            status = try await store.statuses(ids: [accountID])[accountID]
+            status = try await store.mirroredStatuses(ids: [accountID])[accountID]
         } catch {
             throw .database(error.description)
         }
         accounts[accountID] = account
         guard cache.hasSynced else { throw .cacheNotSynced }
-        let jobs = observedJobs(now: now)
-        let plan = Planner.plan(account: account, accountID: accountID, jobs: jobs, status: status, template: template,
+        refreshJobIndex(now: now)
+        let plan = Planner.plan(account: account, accountID: accountID, index: jobIndex, status: status, template: template,
                                 namespace: options.namespace, policy: policy(now: now), now: now, cache: desiredCache)
         return try await carryOut(plan, statuses: status.map { [accountID: $0] } ?? [:], extraStatuses: [], urgent: true, started: started, now: now)
     }
 
-    /// The managed Jobs of the cache plus the unmanaged name holders still remembered.
-    private func observedJobs(now: Date) -> [ObservedJob] {
-        let cached = cache.snapshot()
-        foreignJobs = foreignJobs.filter { $0.value.until > now && cached[$0.key] == nil }
-        return cached.values.map(ObservedJob.init) + foreignJobs.values.map(\.job)
+    /// Brings `jobIndex` up to the cache (only the Jobs changed since the last pass) and sets the
+    /// unmanaged name holders still remembered.
+    private func refreshJobIndex(now: Date) {
+        let (revision, updates) = cache.updates(since: jobRevision)
+        switch updates {
+        case .everything(let jobs):
+            jobIndex = JobIndex(instance: options.instance, jobs: jobs.values.lazy.map(ObservedJob.init))
+        case .changed(let changed):
+            for (name, job) in changed {
+                if let job { jobIndex.upsert(ObservedJob(job)) } else { jobIndex.remove(named: name) }
+            }
+        }
+        jobRevision = revision
+        jobIndex.unmanagedHolders = [:]
+        foreignJobs = foreignJobs.filter { $0.value.until > now && jobIndex.job(named: $0.key) == nil }
+        jobIndex.unmanagedHolders = foreignJobs.mapValues(\.job)
     }
 
     private func policy(now: Date) -> PlanPolicy {
@@ -269,13 +314,15 @@ public actor Reconciler {
     /// Status rows whose phase or Job no longer matches what the cache shows: a created Job
     /// started running, a deleted account's Job finished deleting. Written only when changed.
     static func phaseUpdates(jobs: [ObservedJob], statuses: [String: AccountStatus], instance: String) -> [AccountStatus] {
-        var byAccount: [String: ObservedJob] = [:]
-        for job in jobs where job.isManaged(instance: instance) {
-            if let id = job.accountID { byAccount[id] = job }
-        }
+        phaseUpdates(index: JobIndex(instance: instance, jobs: jobs), statuses: statuses)
+    }
+
+    /// The same from an index. Of several managed Jobs of one account, the one the row names counts.
+    static func phaseUpdates(index: JobIndex, statuses: [String: AccountStatus]) -> [AccountStatus] {
         var out: [AccountStatus] = []
         for (id, status) in statuses {
-            guard let job = byAccount[id] else {
+            let own = index.managedJobs(ofAccount: id)
+            guard let job = own.first(where: { $0.uid == status.jobUID }) ?? own.last else {
                 if status.phase == .deleting || status.phase == .running, status.jobUID != nil {
                     // Its Job is gone: deleting finished, or it vanished (TTL, manual delete).
                     var s = status

@@ -145,6 +145,34 @@ import TestSupport
         }
     }
 
+    @Test func updatesSinceARevisionReplayedOnItsSnapshotGiveTheCacheNow() async throws {
+        try await KubeEmulator.with { emulator in
+            try await Self.withCache(emulator) { cache, client in
+                #expect(await cache.waitForSync(timeout: 10))
+                for i in 0..<4 { _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("u\(i)", labels: Self.managed), as: Job.self) }
+                #expect(await Fixtures.eventually { cache.count == 4 })
+                let (revision, first) = cache.updates(since: nil)
+                guard case .everything(var replayed) = first else {
+                    Issue.record("a reader without a revision gets everything, got \(first)")
+                    return
+                }
+                try await client.delete(.jobs, namespace: "default", name: "u0", propagation: .background)
+                _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("u9", labels: Self.managed), as: Job.self)
+                #expect(await Fixtures.eventually { cache.job(named: "u0") == nil && cache.job(named: "u9") != nil })
+                let (next, second) = cache.updates(since: revision)
+                guard case .changed(let changed) = second else {
+                    Issue.record("a recent revision gets the changes, got \(second)")
+                    return
+                }
+                #expect(changed.keys.contains("u0") && changed.keys.contains("u9"))
+                for (name, job) in changed { replayed[name] = job }
+                #expect(replayed == cache.snapshot())
+                #expect(next > revision)
+                #expect(cache.updates(since: next).updates == .changed([:]))
+            }
+        }
+    }
+
     @Test func idleCacheMakesNoListRequests() async throws {
         try await KubeEmulator.with { emulator in
             try await Self.withCache(emulator) { cache, _ in

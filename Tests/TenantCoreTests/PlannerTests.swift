@@ -415,3 +415,56 @@ struct PlannerWorld {
         #expect(plan.actions.isEmpty)
     }
 }
+
+@Suite struct PlannerInputTests {
+    typealias W = PlannerWorld
+
+    /// A world with every kind of action: creates, recreates, deletions over the budget,
+    /// unknown accounts, a conflict and a Job left under an old name.
+    static func mixedWorld() -> PlannerWorld {
+        var world = W()
+        world.policy.deleteBudget = 3
+        world.accounts = (0..<40).map { W.account("acct-\($0)", active: $0 % 6 != 0, generation: $0 % 5 == 0 ? 2 : 1) }
+        world.jobs = (0..<40).filter { $0 % 4 != 0 }.map { W.job(for: W.account("acct-\($0)")) }
+        world.jobs += (0..<5).map { W.job(for: W.account("gone-\($0)")) }
+        world.jobs.append(ObservedJob(name: "tenant-acct-1", uid: "foreign"))
+        world.jobs.removeAll { $0.name == "tenant-acct-1" && $0.uid != "foreign" }
+        return world
+    }
+
+    @Test func thePlanDoesNotDependOnTheOrderOfTheAccounts() {
+        var world = Self.mixedWorld()
+        let expected = world.plan()
+        var random = SplitMix64(seed: 7)
+        for _ in 0..<5 {
+            world.accounts.shuffle(using: &random)
+            #expect(world.plan() == expected)
+        }
+        #expect(expected.summary.creates > 0 && expected.summary.recreates > 0 && expected.summary.deferredDeletes > 0 && expected.summary.conflicts == 1)
+    }
+
+    @Test func anIndexKeptUpToDateGivesThePlanOfTheJobList() {
+        let world = Self.mixedWorld()
+        var index = JobIndex(instance: "default")
+        for job in world.jobs.reversed() { index.upsert(job) }
+        index.upsert(ObservedJob(name: "tenant-acct-2", uid: "to-be-removed"))
+        index.remove(named: "tenant-acct-2")
+        if let acct2 = world.jobs.first(where: { $0.name == "tenant-acct-2" }) { index.upsert(acct2) }
+        let indexed = Planner.plan(accounts: world.accounts, index: index, statuses: world.statuses, template: W.template,
+                                   namespace: W.namespace, policy: world.policy, now: W.now)
+        #expect(indexed == world.plan())
+    }
+
+    @Test func theAccountPathWithAnIndexEqualsTheOneWithTheJobList() {
+        let world = Self.mixedWorld()
+        let index = JobIndex(instance: "default", jobs: world.jobs)
+        for id in ["acct-1", "acct-3", "acct-6", "acct-4", "gone-2", "never"] {
+            let account = world.accounts.first { $0.id == id }
+            let fromList = Planner.plan(account: account, accountID: id, jobs: world.jobs, status: nil, template: W.template,
+                                        namespace: W.namespace, policy: world.policy, now: W.now)
+            let fromIndex = Planner.plan(account: account, accountID: id, index: index, status: nil, template: W.template,
+                                         namespace: W.namespace, policy: world.policy, now: W.now)
+            #expect(fromIndex == fromList)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+/// The Jobs the planner looks at, indexed the two ways it asks: by name (every Job, managed or
+/// not) and by account (this instance's managed Jobs, by their account-id annotation, each list
+/// sorted by name). A value kept up to date one Job at a time (`upsert`, `remove`) as watch
+/// events arrive, so a pass over 10,000 accounts does not rebuild it.
+public struct JobIndex: Sendable, Equatable {
+    public let instance: String
+    private var byName: [String: ObservedJob] = [:]
+    private var managedByAccount: [String?: [ObservedJob]] = [:]
+    /// Jobs the label-selected cache cannot see (a Job without our labels holding an account's
+    /// name, learned from a create's 409). Consulted only for names `byName` does not hold.
+    public var unmanagedHolders: [String: ObservedJob] = [:]
+
+    public init(instance: String) {
+        self.instance = instance
+    }
+
+    /// An index of `jobs`; of two Jobs with one name, the first counts (names are unique in a namespace).
+    public init(instance: String, jobs: some Sequence<ObservedJob>) {
+        self.instance = instance
+        for job in jobs where byName[job.name] == nil { upsert(job) }
+    }
+
+    public var count: Int { byName.count }
+
+    /// Every indexed Job (the unmanaged holders excluded), in no particular order.
+    public var jobs: Dictionary<String, ObservedJob>.Values { byName.values }
+
+    /// The Job called `name`: the cache's, else a remembered unmanaged holder.
+    public func job(named name: String) -> ObservedJob? {
+        byName[name] ?? unmanagedHolders[name]
+    }
+
+    /// This instance's managed Jobs annotated with `accountID` (nil: without the annotation), by name.
+    public func managedJobs(ofAccount accountID: String?) -> [ObservedJob] {
+        managedByAccount[accountID] ?? []
+    }
+
+    /// The account ids (nil: none) that have managed Jobs.
+    public var accountsWithManagedJobs: Dictionary<String?, [ObservedJob]>.Keys { managedByAccount.keys }
+
+    /// Adds the Job or replaces the one with its name.
+    public mutating func upsert(_ job: ObservedJob) {
+        if byName[job.name] != nil { remove(named: job.name) }
+        byName[job.name] = job
+        guard job.isManaged(instance: instance) else { return }
+        let key = job.accountID
+        var list = managedByAccount.removeValue(forKey: key) ?? []
+        let position = list.firstIndex { job.name < $0.name } ?? list.endIndex
+        list.insert(job, at: position)
+        managedByAccount[key] = list
+    }
+
+    public mutating func remove(named name: String) {
+        guard let old = byName.removeValue(forKey: name), old.isManaged(instance: instance) else { return }
+        let key = old.accountID
+        guard var list = managedByAccount.removeValue(forKey: key) else { return }
+        list.removeAll { $0.name == name }
+        if !list.isEmpty { managedByAccount[key] = list }
+    }
+}
