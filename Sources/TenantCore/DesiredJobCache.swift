@@ -18,7 +18,14 @@ public final class DesiredJobCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [String: (key: Key, summary: DesiredJob)] = [:]
 
-    public init() {}
+    /// When true, the planner leaves creates and recreates as summaries (manifest `.null`) and the
+    /// caller renders each manifest just before sending it: a pass that finds 10,000 missing Jobs
+    /// then does not hold 10,000 rendered manifests in its queue at once.
+    public let defersManifests: Bool
+
+    public init(defersManifests: Bool = false) {
+        self.defersManifests = defersManifests
+    }
 
     public var count: Int {
         lock.lock(); defer { lock.unlock() }

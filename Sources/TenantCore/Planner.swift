@@ -241,7 +241,7 @@ struct PlanBuilder {
 
     /// The manifest of a cached summary, for the accounts that are actually created or recreated.
     private func full(_ desired: DesiredJob, _ account: Account, _ status: AccountStatus?) -> DesiredJob {
-        guard desired.isSummary else { return desired }
+        guard desired.isSummary, cache?.defersManifests != true else { return desired }
         // The same inputs rendered successfully when the summary was cached, so this cannot fail
         // unless the template object changed, which a cache is never shared across.
         return (try? template.render(account: account, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride)) ?? desired

@@ -36,13 +36,16 @@ public struct ActionExecutor: Sendable {
     /// `INSTANCE`: a Job without this instance's labels is never ours.
     let instance: String
     let recreateTimeout: Double
+    /// Renders the manifests the planner left out (see `DesiredJobCache.defersManifests`).
+    let template: JobTemplate
     let logger: Logger
     let metrics: Metrics
     /// Records whose write failed, retried before each pass.
     public let pending = PendingRecords()
 
     public init(client: KubeClient, cache: JobCache, store: ProvisionerStore, namespace: String, instance: String, recreateTimeout: Double,
-                logger: Logger, metrics: Metrics) {
+                template: JobTemplate, logger: Logger, metrics: Metrics) {
+        self.template = template
         self.client = client
         self.cache = cache
         self.store = store
@@ -75,11 +78,20 @@ public struct ActionExecutor: Sendable {
     // MARK: the three cluster actions
 
     private func create(_ desired: DesiredJob, item: WorkItem) async -> ActionOutcome {
-        guard desired.manifest != .null else {
-            return ActionOutcome(item: item, result: .failed("internal error: the Job manifest was not rendered"))
+        let manifest: JSONValue
+        if desired.manifest != .null {
+            manifest = desired.manifest
+        } else if let account = item.account {
+            do {
+                manifest = try template.render(account: account, namespace: namespace, instance: instance, memoryOverride: item.memoryOverride).manifest
+            } catch {
+                return ActionOutcome(item: item, result: .failed(error.description))
+            }
+        } else {
+            return ActionOutcome(item: item, result: .failed("internal error: neither a manifest nor the account to render it from"))
         }
         do {
-            let created: KubeClient.MetadataOnly = try await client.create(.jobs, namespace: namespace, body: desired.manifest)
+            let created: KubeClient.MetadataOnly = try await client.create(.jobs, namespace: namespace, body: manifest)
             return ActionOutcome(item: item, result: .done, newUID: created.metadata.uid)
         } catch where error.isAlreadyExists {
             if let holder = await unmanagedHolder(of: desired.name) {

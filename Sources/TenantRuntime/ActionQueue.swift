@@ -10,6 +10,9 @@ public struct WorkItem: Sendable {
     public var accountActive: Bool?
     public var enqueuedAt: Date
     public var urgent: Bool
+    /// For a create or recreate planned without its manifest: what the worker renders it from.
+    public var account: Account?
+    public var memoryOverride: String?
 
     public init(key: String, action: PlannedAction, accountActive: Bool?, enqueuedAt: Date, urgent: Bool) {
         self.key = key

@@ -63,10 +63,11 @@ public final class ProvisionerService: Sendable {
                                 options: .init(namespace: deps.namespace, instance: s.instance, rerunAfterSuccess: s.rerunAfterSuccess, dryRun: s.dryRun),
                                 deleteBudget: DeleteBudget(limit: s.maxDeletesPerPass, window: s.pollInterval),
                                 logger: deps.logger, metrics: metrics)
-        executor = ActionExecutor(client: client, cache: cache, store: store, namespace: deps.namespace, instance: s.instance, recreateTimeout: s.recreateTimeout,
+        executor = ActionExecutor(client: client, cache: cache, store: store, namespace: deps.namespace, instance: s.instance, recreateTimeout: s.recreateTimeout, template: deps.template,
                                   logger: deps.logger, metrics: metrics)
         let trigger = self.trigger
         let queue = self.queue
+        let reconciler = self.reconciler
         let leadingFlag = leading
         let metrics = self.metrics
         leader = s.leaderElection
@@ -76,6 +77,8 @@ public final class ProvisionerService: Sendable {
                 metrics.set("tenant_provisioner_leader", isLeader ? 1 : 0)
                 Task {
                     if isLeader {
+                        // Another replica may have written account_status meanwhile, or run migrate.
+                        await reconciler.leadershipGained()
                         await trigger.requestFull()
                     } else {
                         await queue.drain()

@@ -55,7 +55,7 @@ public actor Reconciler {
     let logger: Logger
     let metrics: Metrics
     private var deleteBudget: DeleteBudget
-    private let desiredCache = DesiredJobCache()
+    private let desiredCache = DesiredJobCache(defersManifests: true)
     /// Full account rows by id, refreshed only when the generation changes.
     private var accounts: [String: Account] = [:]
     private var schemaChecked = false
@@ -241,7 +241,11 @@ public actor Reconciler {
             switch action {
             case .create(let desired, _), .recreate(_, let desired, _):
                 if rejected[desired.accountID] == desired.specHash { continue }
-                work.append(WorkItem(key: key, action: action, accountActive: true, enqueuedAt: now, urgent: urgent))
+                var item = WorkItem(key: key, action: action, accountActive: true, enqueuedAt: now, urgent: urgent)
+                // The manifest is rendered by the worker, from these, just before the create.
+                item.account = accounts[desired.accountID]
+                item.memoryOverride = statuses[desired.accountID]?.memoryOverride
+                work.append(item)
             case .delete(_, _, let accountID, _):
                 let active = accountID.flatMap { accounts[$0]?.isActive }
                 work.append(WorkItem(key: key, action: action, accountActive: active, enqueuedAt: now, urgent: urgent))

@@ -386,6 +386,24 @@ struct PlannerWorld {
         #expect(second.summary.creates == 25)
     }
 
+    @Test func aDeferringCacheLeavesManifestsOutButKeepsNamesAndHashes() {
+        var world = W()
+        world.accounts = (0..<10).map { W.account("acct-\($0)") }
+        let cache = DesiredJobCache(defersManifests: true)
+        _ = world.plan(cache: cache)
+        let deferred = world.plan(cache: cache)
+        let full = world.plan()
+        #expect(deferred.summary.creates == 10)
+        for (d, f) in zip(deferred.actions, full.actions) {
+            guard case .create(let summary, _) = d, case .create(let rendered, _) = f else {
+                Issue.record("expected creates, got \(d) and \(f)")
+                continue
+            }
+            #expect(summary.manifest == .null)
+            #expect(summary.name == rendered.name && summary.specHash == rendered.specHash && summary.generation == rendered.generation)
+        }
+    }
+
     @Test func aNewGenerationMissesTheCacheAndIsRecreated() {
         var world = W()
         world.accounts = [W.account("acme", generation: 1)]
