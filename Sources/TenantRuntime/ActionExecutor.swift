@@ -115,33 +115,40 @@ public struct ActionExecutor: Sendable {
     }
 
     private func delete(name: String, uid: String, item: WorkItem) async -> ActionOutcome {
-        do {
-            let deleted = try await client.delete(.jobs, namespace: namespace, name: name, propagation: .foreground, preconditionUID: uid)
-            guard deleted else { return ActionOutcome(item: item, result: .unnecessary("the Job was already gone")) }
+        switch await foregroundDelete(name: name, uid: uid, item: item) {
+        case .deleting:
             metrics.increment("tenant_provisioner_jobs_deleted_total")
             return ActionOutcome(item: item, result: .done)
+        case .alreadyGone:
+            return ActionOutcome(item: item, result: .unnecessary("the Job was already gone"))
+        case .stop(let outcome):
+            return outcome
+        }
+    }
+
+    private enum DeleteStart {
+        case deleting, alreadyGone
+        case stop(ActionOutcome)
+    }
+
+    /// Starts a Foreground deletion guarded by the uid; a 409 means the Job was replaced meanwhile.
+    private func foregroundDelete(name: String, uid: String, item: WorkItem) async -> DeleteStart {
+        do {
+            let deleted = try await client.delete(.jobs, namespace: namespace, name: name, propagation: .foreground, preconditionUID: uid)
+            return deleted ? .deleting : .alreadyGone
         } catch where error.isConflict {
-            return ActionOutcome(item: item, result: .unnecessary("the Job was replaced meanwhile (uid changed)"))
+            return .stop(ActionOutcome(item: item, result: .unnecessary("the Job was replaced meanwhile (uid changed)")))
         } catch where error.isForbidden {
-            return ActionOutcome(item: item, result: .rejected(error.description))
+            return .stop(ActionOutcome(item: item, result: .rejected(error.description)))
         } catch {
-            return ActionOutcome(item: item, result: .failed(error.description))
+            return .stop(ActionOutcome(item: item, result: .failed(error.description)))
         }
     }
 
     /// Foreground delete, wait until the Job is really gone (the watch cache says so), create.
     /// A Job's pod template is immutable, so replacing is the only way to change it.
     private func recreate(old: ObservedJob, desired: DesiredJob, item: WorkItem) async -> ActionOutcome {
-        do {
-            _ = try await client.delete(.jobs, namespace: namespace, name: old.name, propagation: .foreground, preconditionUID: old.uid)
-        } catch where error.isConflict {
-            // Replaced meanwhile; the next pass compares the new one.
-            return ActionOutcome(item: item, result: .unnecessary("the Job was replaced meanwhile (uid changed)"))
-        } catch where error.isForbidden {
-            return ActionOutcome(item: item, result: .rejected(error.description))
-        } catch {
-            return ActionOutcome(item: item, result: .failed(error.description))
-        }
+        if case .stop(let outcome) = await foregroundDelete(name: old.name, uid: old.uid, item: item) { return outcome }
         guard await cache.waitUntilGone(name: old.name, timeout: recreateTimeout) else {
             return ActionOutcome(item: item, result: .pending("the old Job is still being deleted after \(Int(recreateTimeout)) s; it is created again once it is gone"))
         }

@@ -130,7 +130,7 @@ def test_watch_from_resource_version_replays_later_changes_only(fresh):
     w = WatchStream(fresh, JOBS, {"resourceVersion": rv, "labelSelector": "app=test"})
     try:
         ev = w.next()
-        assert ev["type"] == "ADDED" and ev["object"]["metadata"]["name"] == "after"
+        assert (ev["type"], ev["object"]["metadata"]["name"]) == ("ADDED", "after"), (rv, ev["object"]["metadata"])
         assert int(ev["object"]["metadata"]["resourceVersion"]) > int(rv)
     finally:
         w.close()
