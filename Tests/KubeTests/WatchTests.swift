@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Kube
+import Synchronization
 import Testing
 import TestSupport
 
@@ -140,10 +141,15 @@ import TestSupport
         try await KubeEmulator.with { emulator in
             let client = try Fixtures.client(emulator)
             let rv = try await client.list(.jobs, namespace: "default", as: JobSummary.self).metadata.resourceVersion
+            let events = Mutex(0)
             let consumer = Task {
-                for try await _ in client.watch(.jobs, namespace: "default", resourceVersion: rv, as: JobSummary.self) {}
+                for try await _ in client.watch(.jobs, namespace: "default", resourceVersion: rv, as: JobSummary.self) {
+                    events.withLock { $0 += 1 }
+                }
             }
-            try await Task.sleep(nanoseconds: 300_000_000)
+            // An event proves the watch is established (a fixed sleep was not enough on a loaded machine).
+            let _: JSONValue = try await client.create(.jobs, namespace: "default", body: Fixtures.job("w"))
+            #expect(await Fixtures.eventually(timeout: 10) { events.withLock { $0 } > 0 })
             let started = Date()
             consumer.cancel()
             _ = await consumer.result
