@@ -7,14 +7,16 @@ import TestSupport
 
 @Suite struct WatchTests {
     /// Collects events until `count` arrived, the stream ended, or `timeout` passed.
-    static func collect<T>(_ stream: AsyncThrowingStream<WatchEvent<T>, any Error>, count: Int, timeout: Double = 10) async -> (events: [WatchEvent<T>], error: (any Error)?, ended: Bool) {
+    /// `until` ends the collection early once an event satisfies it.
+    static func collect<T>(_ stream: AsyncThrowingStream<WatchEvent<T>, any Error>, count: Int, timeout: Double = 10,
+                           until stop: @escaping @Sendable (WatchEvent<T>) -> Bool = { _ in false }) async -> (events: [WatchEvent<T>], error: (any Error)?, ended: Bool) {
         await withTaskGroup(of: ([WatchEvent<T>], (any Error)?, Bool)?.self) { group in
             group.addTask {
                 var events: [WatchEvent<T>] = []
                 do {
                     for try await event in stream {
                         events.append(event)
-                        if events.count == count { return (events, nil, false) }
+                        if events.count == count || stop(event) { return (events, nil, false) }
                     }
                     return (events, nil, true)
                 } catch {
@@ -50,7 +52,13 @@ import TestSupport
             let list = try await client.list(.jobs, namespace: "default", as: JobSummary.self)
             let stream = client.watch(.jobs, namespace: "default", labelSelector: "w=1", resourceVersion: list.metadata.resourceVersion,
                                       allowBookmarks: false, as: JobSummary.self)
-            let collector = Task { await Self.collect(stream, count: 100, timeout: 3) }
+            // Until the deletion arrives; the timeout only bounds a broken run on a loaded machine.
+            let collector = Task {
+                await Self.collect(stream, count: 100, timeout: 20) { event in
+                    if case .deleted(let job) = event { return job.name == "w1" }
+                    return false
+                }
+            }
             try await Task.sleep(nanoseconds: 200_000_000)
             _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("w1", labels: ["w": "1"]), as: Job.self)
             _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("other"), as: Job.self)
