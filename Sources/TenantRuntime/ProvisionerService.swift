@@ -47,8 +47,9 @@ public final class ProvisionerService: Sendable {
     let executor: ActionExecutor
     let store: ProvisionerStore
     let leader: LeaderElector?
-    private let leading = SharedFlag(false)
-    private let stopping = SharedFlag(false)
+    private let leading = Shared(false)
+    private let stopping = Shared(false)
+    private let firstPass = Shared(FirstPassGate())
     private let logger: Logger
 
     public init(_ deps: Dependencies) {
@@ -70,6 +71,7 @@ public final class ProvisionerService: Sendable {
         let reconciler = self.reconciler
         let leadingFlag = leading
         let metrics = self.metrics
+        let firstPass = self.firstPass
         leader = s.leaderElection
             ? LeaderElector(client: client, namespace: deps.namespace, leaseName: s.leaseName, identity: s.identity,
                             logger: deps.logger.with(["component": "leader-election"])) { isLeader in
@@ -79,7 +81,7 @@ public final class ProvisionerService: Sendable {
                     if isLeader {
                         // Another replica may have written account_status meanwhile, or run migrate.
                         await reconciler.leadershipGained()
-                        await trigger.requestFull()
+                        if firstPass.withLock({ $0.note(.leadershipGained) }) { await trigger.requestFull() }
                     } else {
                         await queue.drain()
                     }
@@ -220,6 +222,7 @@ public final class ProvisionerService: Sendable {
         readiness.set("database", problem: nil)
         readiness.set("schema", problem: nil)
         readiness.set("pass", problem: nil)
+        readiness.set("startup", problem: nil)
         let summary = report.plan.summary
         let meta: [String: String] = ["pass.kind": full ? "full" : "account", "pass.duration_ms": String(Int(report.duration * 1000)),
                                       "plan.creates": "\(summary.creates)", "plan.deletes": "\(summary.deletes)",
@@ -260,6 +263,7 @@ public final class ProvisionerService: Sendable {
                 readiness.set("schema", problem: PassError.schemaBehind(current: version, required: SchemaMigrator.requiredVersion).description)
             }
             readiness.set("pass", problem: nil)
+            readiness.set("startup", problem: nil)
         } catch {
             readiness.set("database", problem: error.description)
         }
@@ -280,22 +284,27 @@ public final class ProvisionerService: Sendable {
         while !Task.isCancelled {
             if await cache.waitForSync(timeout: 3600) {
                 readiness.set("kubernetes", problem: nil)
-                readiness.set("startup", problem: nil)
-                await trigger.requestFull()
+                await startupEvent(.cacheSynced)
                 return
             }
         }
+    }
+
+    private func startupEvent(_ event: FirstPassGate.Event) async {
+        if firstPass.withLock({ $0.note(event) }) { await trigger.requestFull() }
     }
 
     private func listen(_ listener: NotificationListener) async {
         for await event in listener.events {
             switch event {
             case .listening:
+                readiness.set("listener", problem: nil)
                 // Anything sent while we were not listening is lost: look at everything.
-                await trigger.requestFull()
+                await startupEvent(.listening)
             case .notification(let n):
                 await trigger.request(account: n.payload)
             case .disconnected(let error):
+                readiness.set("listener", problem: "LISTEN accounts_changed is not connected: \(error.description)")
                 logger.warning("lost the LISTEN connection; reconnecting", ["error": error.description])
             }
         }
