@@ -41,6 +41,9 @@ public struct PostgresConfig: Sendable, CustomStringConvertible {
                 name: variable, value: redacted,
                 problem: "\(problem); expected a libpq URI such as postgresql://user:password@host:5432/dbname or key=value pairs such as \"host=db port=5432 dbname=app user=app\"")
         }
+        if let problem = ConnectionOptions.unusableValue(in: parsed) {
+            throw ConfigError(name: variable, value: redacted, problem: problem)
+        }
         let parsedSecrets = ConnectionOptions.secretKeywords.compactMap { parsed[$0] }
         self.unredactedConnectionString = connectionString
         self.redactedConnectionString = redacted
@@ -92,6 +95,32 @@ enum ConnectionOptions {
     }
 
     static let secretKeywords = ["password", "sslpassword"]
+
+    /// libpq parses any text for these options and only refuses it when connecting, so a
+    /// connection string that can never work would otherwise be retried for ever. nil when
+    /// every one of them is usable; else what is wrong and what is allowed.
+    static func unusableValue(in options: [String: String]) -> String? {
+        if let ports = options["port"] {
+            // One port, or one per host in a multi-host string; an empty entry means the default.
+            for port in ports.split(separator: ",", omittingEmptySubsequences: false) where !port.isEmpty {
+                guard let number = Int(port), (1...65535).contains(number) else {
+                    return "port \(JSONText.quote(String(port))) is not a port number; allowed: an integer from 1 to 65535 (a comma-separated list with several hosts)"
+                }
+            }
+        }
+        if let timeout = options["connect_timeout"], !timeout.isEmpty, Int(timeout) == nil {
+            return "connect_timeout \(JSONText.quote(timeout)) is not a number of seconds; allowed: an integer such as 10"
+        }
+        let sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+        if let mode = options["sslmode"], !mode.isEmpty, !sslModes.contains(mode) {
+            return "sslmode \(JSONText.quote(mode)) is not known; allowed: \(sslModes.joined(separator: ", "))"
+        }
+        let sessionAttributes = ["any", "read-write", "read-only", "primary", "standby", "prefer-standby"]
+        if let attributes = options["target_session_attrs"], !attributes.isEmpty, !sessionAttributes.contains(attributes) {
+            return "target_session_attrs \(JSONText.quote(attributes)) is not known; allowed: \(sessionAttributes.joined(separator: ", "))"
+        }
+        return nil
+    }
 
     static func parse(_ connectionString: String) -> Parsed {
         var errorMessage: UnsafeMutablePointer<CChar>?

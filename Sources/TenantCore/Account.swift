@@ -45,15 +45,19 @@ public struct Account: Sendable, Equatable {
     }
 }
 
-/// What Kubernetes accepts as an environment variable name. Since Kubernetes 1.30 any printable
-/// ASCII except `=` is allowed (RelaxedEnvironmentVariableValidation), which is what we check;
-/// an older API server may still refuse names that are not C identifiers, and says so at create.
+/// What kube-apiserver v1.31 accepts as an environment variable name: `[-._a-zA-Z][-._a-zA-Z0-9]*`
+/// (the relaxed rule, RelaxedEnvironmentVariableValidation, is an alpha feature gate in 1.31,
+/// off by default). The same rule is the `accounts` table's CHECK on `config.env` keys.
 enum EnvironmentVariableName {
-    static let rule = "printable ASCII characters except '=', not empty"
+    static let rule = "[-._a-zA-Z][-._a-zA-Z0-9]* (letters, digits, '-', '.' and '_', not starting with a digit)"
 
     static func isValid(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "=") }
+        guard let first = name.utf8.first, !isDigit(first) else { return false }
+        return name.utf8.allSatisfy { isLetter($0) || isDigit($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") }
     }
+
+    private static func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") }
+    private static func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
 }
 
 extension JSONValue {

@@ -5,6 +5,9 @@ extension JobTemplate {
     /// Job and its pod template), annotations, environment and optional memory override set, in
     /// that order, so what the provisioner sets always wins over what the template says.
     ///
+    /// Every substituted value that lands in `command`, `args` or an env value, and every injected
+    /// env value, has its `$` doubled (`VariableExpansion`): the container sees it as written.
+    ///
     /// Environment of every container and init container: `ACCOUNT_ID` first (so template entries
     /// can refer to `$(ACCOUNT_ID)`), then the template's entries in their order, an entry whose
     /// name is in `config.env` taking the account's value in place, then the remaining
@@ -96,7 +99,8 @@ extension JobTemplate {
     }
 
     static func environment(template: [JSONValue], accountID: String, config: [String: String]) -> [JSONValue] {
-        func entry(_ name: String, _ value: String) -> JSONValue { .object(["name": .string(name), "value": .string(value)]) }
+        // Account data in an env value: escaped so Kubernetes does not expand `$(VAR)` in it.
+        func entry(_ name: String, _ value: String) -> JSONValue { .object(["name": .string(name), "value": .string(VariableExpansion.escape(value))]) }
         var out = [entry(ManagedMetadata.accountIDVariable, accountID)]
         var used: Set<String> = [ManagedMetadata.accountIDVariable]
         for item in template {

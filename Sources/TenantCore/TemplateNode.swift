@@ -58,7 +58,11 @@ indirect enum TemplateNode: Sendable, Equatable {
         return nil
     }
 
-    func render(_ substitute: (Placeholder, Int) throws(RenderError) -> String) throws(RenderError) -> JSONValue {
+    /// The rendered JSON. `context` is where this node sits: a substituted value that lands where
+    /// Kubernetes expands `$(VAR)` has every `$` doubled (`VariableExpansion.escape`), so the
+    /// container sees account data exactly as written; literal template text is left as the
+    /// template's author wrote it, `$(VAR)` references included.
+    func render(in context: VariableExpansion.Context = .none, _ substitute: (Placeholder, Int) throws(RenderError) -> String) throws(RenderError) -> JSONValue {
         switch self {
         case .literal(let value):
             return value
@@ -67,18 +71,21 @@ indirect enum TemplateNode: Sendable, Equatable {
             for segment in segments {
                 switch segment {
                 case .literal(let text): out += text
-                case .placeholder(let placeholder, let line): out += try substitute(placeholder, line)
+                case .placeholder(let placeholder, let line):
+                    let value = try substitute(placeholder, line)
+                    out += context == .expanded ? VariableExpansion.escape(value) : value
                 }
             }
             return .string(out)
         case .array(let items):
             var values: [JSONValue] = []
             values.reserveCapacity(items.count)
-            for item in items { values.append(try item.render(substitute)) }
+            let itemContext = context.item
+            for item in items { values.append(try item.render(in: itemContext, substitute)) }
             return .array(values)
         case .object(let members):
             var values: [String: JSONValue] = [:]
-            for (key, member) in members { values[key] = try member.render(substitute) }
+            for (key, member) in members { values[key] = try member.render(in: context.member(key), substitute) }
             return .object(values)
         }
     }

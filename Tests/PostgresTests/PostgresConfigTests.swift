@@ -57,4 +57,26 @@ import Testing
         let config = try PostgresConfig.fromEnvironment(Environment([:]))
         #expect(config.unredactedConnectionString == "")
     }
+
+    /// libpq accepts these when parsing and fails at every connect: a configuration error at start instead.
+    @Test(arguments: [
+        ("postgresql://app:pw@db:54x2/app", "port \"54x2\""),
+        ("host=db port=99999 dbname=app", "port \"99999\""),
+        ("postgresql://db/app?connect_timeout=soon", "connect_timeout \"soon\""),
+        ("host=db sslmode=required", "sslmode \"required\""),
+        ("postgresql://db/app?target_session_attrs=writable", "target_session_attrs \"writable\""),
+    ])
+    func aValueThatCanNeverConnectIsAConfigError(connectionString: String, named: String) {
+        #expect {
+            _ = try PostgresConfig(connectionString: connectionString)
+        } throws: { error in
+            guard let error = error as? ConfigError else { return false }
+            return error.name == "DATABASE_URL" && error.problem.contains(named) && error.problem.contains("allowed")
+        }
+    }
+
+    @Test func severalHostsWithOnePortEachAreAccepted() throws {
+        let config = try PostgresConfig(connectionString: "host=a,b port=5432,5433 dbname=app")
+        #expect(config.description.contains("5432,5433"))
+    }
 }

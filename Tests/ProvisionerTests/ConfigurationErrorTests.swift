@@ -46,6 +46,8 @@ import Testing
              mentions: ["JOB_TEMPLATE", "Job"]),
         Case(name: "DATABASE_URL malformed, with a password",
              environment: ["DATABASE_URL": "postgresql://app:\(password)@db.example:5432/app?no_such_option=1"], mentions: ["DATABASE_URL"]),
+        Case(name: "DATABASE_URL port not a number, with a password",
+             environment: ["DATABASE_URL": "postgresql://app:\(password)@db.example:5x32/app"], mentions: ["DATABASE_URL", "5x32", "1 to 65535"]),
         Case(name: "KUBECONFIG malformed", kubeconfig: "apiVersion: v1\nclusters: [{\n", mentions: ["KUBECONFIG"]),
         Case(name: "unknown argument", arguments: ["frobnicate"], mentions: ["frobnicate", "Usage"]),
     ]

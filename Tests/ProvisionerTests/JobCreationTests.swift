@@ -119,4 +119,25 @@ import Testing
             #expect(skips.count == 1, "the conflict is audited once, not every pass")
         }
     }
+
+    /// An account written before migration 0005 added the CHECK can still hold an env key the API
+    /// server refuses (422): reported once in account_status.message, no request sent for it.
+    @Test func anAccountWithAnInvalidEnvKeyIsReportedOnceAndNoRequestIsSent() async throws {
+        try await ProvisionerFixture.with { f in
+            try await f.execute("ALTER TABLE accounts DROP CONSTRAINT accounts_config_env_names")
+            try await f.insertAccount("badenv", config: #"{"env": {"1BAD KEY": "x"}}"#)
+            try await f.insertAccount("fine")
+            let provisioner = try f.start()
+            try await eventually("the problem in account_status.message", log: provisioner.logTail) {
+                try await f.status("badenv")?.message?.contains("1BAD KEY") == true
+            }
+            let passes = #"tenant_provisioner_passes_total{kind="full",result="success"}"#
+            let before = await provisioner.metric(passes) ?? 0
+            try await eventually("two more passes", log: provisioner.logTail) { await provisioner.metric(passes) ?? 0 >= before + 2 }
+            #expect(try await f.jobNames() == ["worker-fine"])
+            let creates = try await f.jobRequestsExceptWatch().filter { $0.verb == "create" }
+            #expect(creates.count == 1, "only the valid account's create: \(creates.map(\.path))")
+            #expect(try await f.audit(action: "skip").filter { $0.accountID == "badenv" }.count == 1)
+        }
+    }
 }

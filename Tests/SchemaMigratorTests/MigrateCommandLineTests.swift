@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Postgres
+import SchemaMigrator
 import TestSupport
 import Testing
 
@@ -12,6 +13,9 @@ import Testing
         environment["MIGRATIONS_DIR"] = migrationsDir
         return try await ChildProcess.run(BuildProducts.path("migrate"), arguments, environment: environment)
     }
+
+    /// The versions of the repository's migrations, in order.
+    var repositoryVersions: [Int] { (try? MigrationDirectory.load(packageMigrations).map { $0.version }) ?? [] }
 
     /// A temporary MIGRATIONS_DIR holding some of the repository's files and extra ones.
     func migrationsDirectory(repositoryFiles: [String]? = nil, extra: [String: String] = [:]) throws -> String {
@@ -61,14 +65,14 @@ import Testing
     @Test func twoConcurrentRunsApplyEachFileOnce() async throws {
         // The slow file keeps the first run inside its lock long enough for the second to queue up;
         // applying it twice would fail on CREATE TABLE.
-        let dir = try migrationsDirectory(extra: ["0005_slow.sql": "SELECT pg_sleep(1);\nCREATE TABLE slow_marker (id int);\n"])
+        let dir = try migrationsDirectory(extra: ["9001_slow.sql": "SELECT pg_sleep(1);\nCREATE TABLE slow_marker (id int);\n"])
         try await TestDatabase.with { database in
             async let first = migrate(databaseURL: database.url, migrationsDir: dir)
             async let second = migrate(databaseURL: database.url, migrationsDir: dir)
             let results = try await [first, second]
             #expect(results.map(\.code) == [0, 0], "\(results.map(\.stderr))")
             #expect(results.filter { $0.stderr.contains("applied migration") }.count == 1)
-            #expect(try await appliedVersions(database) == [1, 2, 3, 4, 5])
+            #expect(try await appliedVersions(database) == repositoryVersions + [9001])
         }
     }
 
@@ -96,15 +100,15 @@ import Testing
                 owner nosuchtype
             );
             """
-        let dir = try migrationsDirectory(extra: ["0005_broken.sql": broken])
+        let dir = try migrationsDirectory(extra: ["9001_broken.sql": broken])
         try await TestDatabase.with { database in
             let result = try await migrate(databaseURL: database.url, migrationsDir: dir)
             #expect(result.code == 1)
-            #expect(result.stderr.contains("0005_broken.sql line 6"), "\(result.stderr)")
+            #expect(result.stderr.contains("9001_broken.sql line 6"), "\(result.stderr)")
             #expect(result.stderr.contains("nosuchtype"))
             let partial = try await database.connect().query("SELECT to_regclass('partial_a') IS NULL AS absent")
             #expect(try partial.first?.decode("absent", as: Bool.self) == true)
-            #expect(try await appliedVersions(database) == [1, 2, 3, 4])
+            #expect(try await appliedVersions(database) == repositoryVersions)
         }
     }
 
@@ -164,6 +168,15 @@ import Testing
         #expect(!result.stderr.contains("Secret-Pw-42"))
     }
 
+    @Test func databaseURLWithAPortThatIsNotANumberExits2() async throws {
+        let result = try await migrate(databaseURL: "postgresql://app:Secret-Pw-42@db:port/tenants")
+        #expect(result.code == 2)
+        #expect(result.stderr.contains("DATABASE_URL"))
+        #expect(result.stderr.contains("port"))
+        #expect(result.stderr.contains("1 to 65535"))
+        #expect(!result.stderr.contains("Secret-Pw-42"))
+    }
+
     @Test func missingMigrationsDirExits2() async throws {
         let result = try await migrate(databaseURL: "postgresql://127.0.0.1:1/x", migrationsDir: "/nonexistent/migrations")
         #expect(result.code == 2)
@@ -178,11 +191,11 @@ import Testing
     }
 
     @Test func transactionControlInAFileIsRefusedBeforeAnythingRuns() async throws {
-        let dir = try migrationsDirectory(extra: ["0005_commits.sql": "CREATE TABLE early (id int);\nCOMMIT;\n"])
+        let dir = try migrationsDirectory(extra: ["9001_commits.sql": "CREATE TABLE early (id int);\nCOMMIT;\n"])
         try await TestDatabase.with { database in
             let result = try await migrate(databaseURL: database.url, migrationsDir: dir)
             #expect(result.code == 1)
-            #expect(result.stderr.contains("0005_commits.sql line 2: COMMIT is not allowed"))
+            #expect(result.stderr.contains("9001_commits.sql line 2: COMMIT is not allowed"))
             #expect(try await database.connect().query("SELECT to_regclass('early') IS NULL AS absent").first?.decode("absent", as: Bool.self) == true)
         }
     }

@@ -151,4 +151,34 @@ import Testing
             #expect(try await SchemaMigrator.currentVersion(db) == SchemaMigrator.requiredVersion)
         }
     }
+
+    @Test func configEnvKeysMustBeEnvironmentVariableNames() async throws {
+        try await TestDatabase.with(migrated: true) { database in
+            let db = database.connect()
+            try await db.execute("INSERT INTO accounts (account_id, config) VALUES ('ok', $1)", [.jsonb(["env": ["A_1": "x", "my.var-2": "y", "_z": "z"]])])
+            for bad in ["1BAD KEY", "with space", "a=b", "9"] {
+                await #expect("config.env key \(bad)") {
+                    try await db.execute("INSERT INTO accounts (account_id, config) VALUES ('bad', $1)", [.jsonb(["env": .object([bad: "v"])])])
+                } throws: { error in
+                    (error as? PostgresError)?.constraint == "accounts_config_env_names"
+                }
+            }
+            try await db.execute("UPDATE accounts SET config = '{\"env\": {}}' WHERE account_id = 'ok'")
+        }
+    }
+
+    /// The constraint is added NOT VALID: a row written before the upgrade does not block it.
+    @Test func anExistingAccountWithABadEnvKeyDoesNotBlockTheUpgrade() async throws {
+        try await TestDatabase.with { database in
+            let db = database.connect()
+            let files = try MigrationDirectory.load(packageMigrations)
+            try await SchemaMigrator(connection: db, files: files.filter { $0.version <= 4 }).migrate()
+            try await db.execute("INSERT INTO accounts (account_id, config) VALUES ('old', $1)", [.jsonb(["env": ["1BAD KEY": "v"]])])
+            try await SchemaMigrator(connection: db, files: files).migrate()
+            #expect(try await SchemaMigrator.currentVersion(db) == SchemaMigrator.requiredVersion)
+            await #expect { try await db.execute("UPDATE accounts SET display_name = 'still bad' WHERE account_id = 'old'") } throws: { error in
+                (error as? PostgresError)?.constraint == "accounts_config_env_names"
+            }
+        }
+    }
 }
