@@ -195,8 +195,10 @@ public final class KubeClient: Sendable {
     }
 
     /// A container's log as text (`tailLines` last lines, at most `limitBytes` bytes).
-    public func podLog(namespace: String, name: String, container: String? = nil, tailLines: Int? = nil, limitBytes: Int? = nil) async throws(KubeError) -> String {
-        let response = try await send(.podLog(namespace: namespace, name: name, container: container, tailLines: tailLines, limitBytes: limitBytes))
+    public func podLog(namespace: String, name: String, container: String? = nil, tailLines: Int? = nil, limitBytes: Int? = nil,
+                       previous: Bool = false) async throws(KubeError) -> String {
+        let response = try await send(.podLog(namespace: namespace, name: name, container: container, tailLines: tailLines, limitBytes: limitBytes,
+                                              previous: previous))
         return String(decoding: response.body, as: UTF8.self)
     }
 

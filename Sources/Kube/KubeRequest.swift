@@ -126,10 +126,14 @@ public struct KubeRequest: Sendable, Equatable {
                            headers: jsonBodyHeaders, body: Data(JSONValue.object(options).canonicalJSON.utf8))
     }
 
-    /// `pods/log` as plain text: the last `tailLines` lines of `container`, at most `limitBytes`.
-    public static func podLog(namespace: String, name: String, container: String? = nil, tailLines: Int? = nil, limitBytes: Int? = nil) -> KubeRequest {
+    /// `pods/log` as plain text: the last `tailLines` lines of `container`, at most `limitBytes`;
+    /// `previous` asks for the container's previous (terminated) instance, which the server
+    /// refuses with 400 when there is none.
+    public static func podLog(namespace: String, name: String, container: String? = nil, tailLines: Int? = nil, limitBytes: Int? = nil,
+                              previous: Bool = false) -> KubeRequest {
         var q: [QueryItem] = []
         if let container { q.append(.init("container", container)) }
+        if previous { q.append(.init("previous", "true")) }
         if let tailLines { q.append(.init("tailLines", String(tailLines))) }
         if let limitBytes { q.append(.init("limitBytes", String(limitBytes))) }
         return KubeRequest(verb: .get, method: "GET", path: KubeResource.pods.objectPath(namespace: namespace, name: name, subresource: "log"),

@@ -5,7 +5,20 @@ public struct Pod: Codable, Sendable, Equatable {
     public var apiVersion: String?
     public var kind: String?
     public var metadata: ObjectMeta
+    public var spec: PodSpec?
     public var status: PodStatus?
+}
+
+/// The part of a pod's spec the restart logic reads: which init containers are native sidecars.
+public struct PodSpec: Codable, Sendable, Equatable {
+    public var initContainers: [ContainerSpec]?
+    public var containers: [ContainerSpec]?
+}
+
+public struct ContainerSpec: Codable, Sendable, Equatable {
+    public var name: String
+    /// `Always` on an init container makes it a native sidecar (Kubernetes 1.29+).
+    public var restartPolicy: String?
 }
 
 public struct PodStatus: Codable, Sendable, Equatable {

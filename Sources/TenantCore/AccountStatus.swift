@@ -25,11 +25,13 @@ public struct AccountStatus: Sendable, Equatable {
     public var consecutiveFailures: Int
     public var nextRestartAt: Date?
     public var memoryOverride: String?
+    /// `JobTemplate.contentHash` of the template `memoryOverride` was computed against.
+    public var memoryOverrideTemplate: String?
     public var message: String?
 
     public init(accountID: String, jobName: String? = nil, jobUID: String? = nil, phase: JobPhase, observedGeneration: Int64? = nil,
                 lastSuccessAt: Date? = nil, lastFailureAt: Date? = nil, consecutiveFailures: Int = 0, nextRestartAt: Date? = nil,
-                memoryOverride: String? = nil, message: String? = nil) {
+                memoryOverride: String? = nil, memoryOverrideTemplate: String? = nil, message: String? = nil) {
         self.accountID = accountID
         self.jobName = jobName
         self.jobUID = jobUID
@@ -40,6 +42,7 @@ public struct AccountStatus: Sendable, Equatable {
         self.consecutiveFailures = consecutiveFailures
         self.nextRestartAt = nextRestartAt
         self.memoryOverride = memoryOverride
+        self.memoryOverrideTemplate = memoryOverrideTemplate
         self.message = message
     }
 
@@ -53,9 +56,13 @@ public struct AccountStatus: Sendable, Equatable {
         return lastSuccessAt >= completedAt - Self.timestampSlack
     }
 
-    /// Whether this row already records the failure of Job `uid` that failed at `failedAt`.
+    /// Whether this row already records the failure of Job `uid` that failed at `failedAt`: the
+    /// row's last failure is that one or a later one. Not tied to `jobUID`, which names the
+    /// restarted Job by the time the failed one (still finishing its Foreground deletion) is
+    /// seen again. The authority is `job_failures`' unique key; this only spares the runtime
+    /// the work of finding out again.
     func hasRecordedFailure(uid: String, failedAt: Date) -> Bool {
-        guard jobUID == uid, let lastFailureAt else { return false }
+        guard let lastFailureAt else { return false }
         return lastFailureAt >= failedAt - Self.timestampSlack
     }
 }

@@ -8,6 +8,8 @@ public struct JobTemplate: Sendable, Equatable {
     /// `metadata.name`: Job names are `<prefix>-<suffix>`.
     public let prefix: String
     public let file: String
+    /// sha256 of the template's text: what an OOM memory override was computed against.
+    public let contentHash: String
     let root: TemplateNode
 
     /// Reads one file and parses it. The only file access of TenantCore.
@@ -30,7 +32,7 @@ public struct JobTemplate: Sendable, Equatable {
         let root = try reader.read(yaml)
         let validator = JobShapeValidator(file: file, lines: reader.lines)
         let prefix = try validator.validate(root)
-        return JobTemplate(prefix: prefix, file: file, root: root)
+        return JobTemplate(prefix: prefix, file: file, contentHash: SHA256.hex(yaml), root: root)
     }
 }
 

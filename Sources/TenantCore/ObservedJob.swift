@@ -15,9 +15,10 @@ public struct ObservedJob: Sendable, Equatable {
     /// The `Failed` condition is True: its lastTransitionTime and reason.
     public var failedAt: Date?
     public var failedReason: String?
+    public var failedMessage: String?
 
     public init(name: String, uid: String, labels: [String: String] = [:], annotations: [String: String] = [:], creationTimestamp: Date? = nil,
-                deletionTimestamp: Date? = nil, completedAt: Date? = nil, failedAt: Date? = nil, failedReason: String? = nil) {
+                deletionTimestamp: Date? = nil, completedAt: Date? = nil, failedAt: Date? = nil, failedReason: String? = nil, failedMessage: String? = nil) {
         self.name = name
         self.uid = uid
         self.labels = labels
@@ -27,6 +28,7 @@ public struct ObservedJob: Sendable, Equatable {
         self.completedAt = completedAt
         self.failedAt = failedAt
         self.failedReason = failedReason
+        self.failedMessage = failedMessage
     }
 
     /// The exact account id from the `tenant-provisioner/account-id` annotation.

@@ -11,7 +11,7 @@ extension Plan {
         let holders = Dictionary(jobs.filter { !$0.isManaged(instance: instance) }.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         guard !holders.isEmpty else { return self }
         return Plan(actions: actions.map { action in
-            guard case .create(let desired, _) = action, let holder = holders[desired.name] else { return action }
+            guard case .create(let desired, _, _) = action, let holder = holders[desired.name] else { return action }
             return .reportConflict(accountID: desired.accountID, jobName: desired.name,
                                    message: PlanBuilder.unmanagedConflict(holder, instance: instance))
         })

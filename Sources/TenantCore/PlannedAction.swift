@@ -10,23 +10,54 @@ public struct PlanPolicy: Sendable, Equatable {
     public var deleteBudget: Int
     /// `RERUN_AFTER_SUCCESS` in seconds; nil never reruns a completed Job.
     public var rerunAfterSuccess: TimeInterval?
+    /// When a failed Job whose row has no restart time yet (written by an older version) is due.
+    public var restart: RestartPolicy
 
-    public init(instance: String, deleteBudget: Int, rerunAfterSuccess: TimeInterval? = nil) {
+    public init(instance: String, deleteBudget: Int, rerunAfterSuccess: TimeInterval? = nil, restart: RestartPolicy = RestartPolicy()) {
         self.instance = instance
         self.deleteBudget = deleteBudget
         self.rerunAfterSuccess = rerunAfterSuccess
+        self.restart = restart
+    }
+}
+
+/// A Job replaced in two halves: the old one is deleted (Foreground, uid precondition) and, once
+/// the watch shows it gone, the account's next pass creates the new one. Nothing waits in
+/// between, so a slow Foreground delete holds up only its own account, and a replacement cut
+/// short by SIGTERM or SIGKILL is finished by the next leader, which finds the account's Job
+/// missing and `account_status` saying why.
+public enum Replacement: Sendable, Equatable {
+    /// The spec changed (or `RERUN_AFTER_SUCCESS`): `audit_log.action` recreate.
+    case recreate(oldUID: String?)
+    /// A failed Job whose restart is due: `audit_log.action` restart, `job_failures.restarted_at`.
+    case restart(oldUID: String?)
+
+    public var verb: String {
+        switch self {
+        case .recreate: "recreate"
+        case .restart: "restart"
+        }
+    }
+
+    public var oldUID: String? {
+        switch self {
+        case .recreate(let uid), .restart(let uid): uid
+        }
     }
 }
 
 /// One step of a plan. The applier carries them out in order, one failure never stopping the rest.
 public enum PlannedAction: Sendable, Equatable {
-    /// Create the Job (it does not exist).
-    case create(DesiredJob, reason: String)
+    /// Create the Job (it does not exist); `completes` when it is the second half of a replacement.
+    case create(DesiredJob, reason: String, completes: Replacement? = nil)
     /// Delete a Job of ours with Foreground propagation; counts against the delete budget.
     case delete(jobName: String, uid: String, accountID: String?, reason: String)
-    /// Delete `old` (Foreground, precondition on its uid), wait until it is gone, create `desired`.
-    /// Does not count against the delete budget.
+    /// The first half of a recreate: delete `old` (Foreground, precondition on its uid); `desired`
+    /// is created by a later pass once `old` is gone. Does not count against the delete budget.
     case recreate(old: ObservedJob, desired: DesiredJob, reason: String)
+    /// The first half of a restart: delete the failed Job `old` (Foreground, precondition on its
+    /// uid); a later pass renders and creates it afresh once it is gone. Not budgeted either.
+    case restart(old: ObservedJob, accountID: String, reason: String)
     /// Write `account_status`: this Job succeeded (resets the failure count).
     case recordSuccess(accountID: String, jobName: String, uid: String, completedAt: Date)
     /// Hand-off to the restart logic: read the pods, write `job_failures`, schedule the restart.
@@ -43,9 +74,9 @@ public enum PlannedAction: Sendable, Equatable {
     /// The Job the action is about; nil for a render failure.
     public var jobName: String? {
         switch self {
-        case .create(let desired, _): desired.name
+        case .create(let desired, _, _): desired.name
         case .delete(let name, _, _, _), .deferDelete(let name, _, _), .waitForDeletion(let name, _): name
-        case .recreate(let old, _, _): old.name
+        case .recreate(let old, _, _), .restart(let old, _, _): old.name
         case .recordSuccess(_, let name, _, _), .reportConflict(_, let name, _): name
         case .recordFailure(_, let job): job.name
         case .renderFailed: nil
@@ -54,18 +85,20 @@ public enum PlannedAction: Sendable, Equatable {
 
     public var accountID: String? {
         switch self {
-        case .create(let desired, _), .recreate(_, let desired, _): desired.accountID
+        case .create(let desired, _, _), .recreate(_, let desired, _): desired.accountID
         case .delete(_, _, let id, _), .deferDelete(_, let id, _), .waitForDeletion(_, let id): id
-        case .recordSuccess(let id, _, _, _), .recordFailure(let id, _), .reportConflict(let id, _, _), .renderFailed(let id, _): id
+        case .recordSuccess(let id, _, _, _), .recordFailure(let id, _), .reportConflict(let id, _, _), .renderFailed(let id, _), .restart(_, let id, _): id
         }
     }
 
     /// A short verb for plans, logs and `audit_log.action`.
     public var verb: String {
         switch self {
+        case .create(_, _, let completes?): completes.verb
         case .create: "create"
         case .delete: "delete"
         case .recreate: "recreate"
+        case .restart: "restart"
         case .recordSuccess: "record-success"
         case .recordFailure: "record-failure"
         case .deferDelete: "defer-delete"
@@ -78,7 +111,7 @@ public enum PlannedAction: Sendable, Equatable {
     /// Why, in words an operator understands.
     public var reason: String {
         switch self {
-        case .create(_, let reason), .delete(_, _, _, let reason), .recreate(_, _, let reason), .deferDelete(_, _, let reason): reason
+        case .create(_, let reason, _), .delete(_, _, _, let reason), .recreate(_, _, let reason), .deferDelete(_, _, let reason), .restart(_, _, let reason): reason
         case .recordSuccess(_, _, _, let at): "Job completed at \(Timestamp.rfc3339(at))"
         case .recordFailure(_, let job):
             "Job failed" + (job.failedAt.map { " at \(Timestamp.rfc3339($0))" } ?? "") + (job.failedReason.map { " (\($0))" } ?? "")

@@ -163,9 +163,9 @@ struct PlanBuilder {
         let desired: DesiredJob
         do {
             if let cache {
-                desired = try cache.desired(for: account, template: template, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride)
+                desired = try cache.desired(for: account, template: template, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride(for: template))
             } else {
-                desired = try template.render(account: account, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride)
+                desired = try template.render(account: account, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride(for: template))
             }
         } catch {
             add(.renderFailed(accountID: account.id, message: error.problem), rank: 3, key: name)
@@ -183,8 +183,10 @@ struct PlanBuilder {
             add(.waitForDeletion(jobName: job.name, accountID: account.id), rank: 6, key: job.name)
             return
         }
-        // A failed Job belongs to the restart logic (recordFailure was planned above).
-        guard job.failedAt == nil else { return }
+        if let failedAt = job.failedAt {
+            planFailed(job, failedAt: failedAt, account: account, status: status)
+            return
+        }
         if job.specHash != desired.specHash {
             var reason = Self.driftReason(job: job, desired: desired, status: status)
             if job.completedAt != nil { reason += " after the Job completed" }
@@ -196,13 +198,52 @@ struct PlanBuilder {
         }
     }
 
+    /// A failed Job of an active account belongs to the restart logic: its failure is recorded
+    /// first (`recordObservations`, which also decides the restart time), then it is deleted when
+    /// that time comes and created afresh once gone. Never recreated for a spec change meanwhile:
+    /// the restart renders afresh, so the change reaches it then.
+    private mutating func planFailed(_ job: ObservedJob, failedAt: Date, account: Account, status: AccountStatus?) {
+        guard let status, status.jobUID == job.uid, status.hasRecordedFailure(uid: job.uid, failedAt: failedAt) else { return }
+        guard let due = Self.restartDue(status: status, failedAt: failedAt, policy: policy.restart), due <= now else { return }
+        add(.restart(old: job, accountID: account.id, reason: Self.restartReason(status: status, job: job)), rank: 7, key: job.name)
+    }
+
+    /// When the recorded failure of the account's current Job is to be restarted: the row's
+    /// `next_restart_at`, else (a row written before restart times existed, or an account
+    /// reactivated after its failure was recorded) the policy's delay after the recorded count.
+    static func restartDue(status: AccountStatus, failedAt: Date, policy: RestartPolicy) -> Date? {
+        switch status.phase {
+        case .restartScheduled: status.nextRestartAt ?? failedAt + policy.delay(afterFailure: status.consecutiveFailures)
+        case .failed: failedAt + policy.delay(afterFailure: status.consecutiveFailures)
+        default: nil
+        }
+    }
+
+    static func restartReason(status: AccountStatus, job: ObservedJob) -> String {
+        var reason = "restart of the failed Job (failure \(max(1, status.consecutiveFailures)) in a row"
+        if let due = status.nextRestartAt { reason += ", due \(Timestamp.rfc3339(due))" }
+        reason += ")"
+        if let why = job.failedReason { reason += ": \(why)" }
+        return reason
+    }
+
     private mutating func planMissing(_ desired: DesiredJob, account: Account, status: AccountStatus?) {
         guard let status else {
             add(.create(full(desired, account, status), reason: "new account"), rank: 8, key: desired.name)
             return
         }
-        if status.phase == .restartScheduled, let at = status.nextRestartAt, at > now {
-            return  // the restart logic creates it at `at`
+        switch status.phase {
+        case .restartScheduled:
+            // Deleted for its restart (or gone by TTL meanwhile): created at the restart time.
+            if let at = status.nextRestartAt, at > now { return }
+            add(.create(full(desired, account, status), reason: "scheduled restart is due", completes: .restart(oldUID: status.jobUID)), rank: 8, key: desired.name)
+            return
+        case .deleting:
+            // An active account's Job deleted to be replaced (spec change, rerun): its successor.
+            add(.create(full(desired, account, status), reason: "replacing the deleted Job", completes: .recreate(oldUID: status.jobUID)), rank: 8, key: desired.name)
+            return
+        default:
+            break
         }
         if status.phase == .succeeded, let lastSuccess = status.lastSuccessAt {
             if let observed = status.observedGeneration, observed != account.generation {
@@ -212,11 +253,7 @@ struct PlanBuilder {
             }
             return  // a completed Job that disappeared is not recreated before its rerun time
         }
-        let reason = switch status.phase {
-        case .inactive: "account activated"
-        case .restartScheduled: "scheduled restart is due"
-        default: "no Job for the active account"
-        }
+        let reason = status.phase == .inactive ? "account activated" : "no Job for the active account"
         add(.create(full(desired, account, status), reason: reason), rank: 8, key: desired.name)
     }
 
@@ -244,7 +281,7 @@ struct PlanBuilder {
         guard desired.isSummary, cache?.defersManifests != true else { return desired }
         // The same inputs rendered successfully when the summary was cached, so this cannot fail
         // unless the template object changed, which a cache is never shared across.
-        return (try? template.render(account: account, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride)) ?? desired
+        return (try? template.render(account: account, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride(for: template))) ?? desired
     }
 
     private mutating func add(_ action: PlannedAction, rank: Int, key: String) {

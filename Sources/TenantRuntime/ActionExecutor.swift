@@ -5,68 +5,84 @@ import TenantCore
 
 /// What carrying out one work item did, for logs, metrics and the records written afterwards.
 public struct ActionOutcome: Sendable {
-    public enum Result: Sendable, Equatable {
-        case done
-        /// Nothing to do after all (already gone, already exists, precondition no longer true).
-        case unnecessary(String)
-        /// The old Job is still being deleted; a later pass finishes the recreate.
-        case pending(String)
-        /// The API server refused for good (422, 403): not retried until the spec changes.
-        case rejected(String)
-        /// A Job this instance does not manage already holds the name. The label-selected cache
-        /// never shows such Jobs, so only a create's 409 reveals them; the reconciler reports it.
-        case nameTaken(ObservedJob)
-        /// A transient failure that outlived the client's retries; a later pass tries again.
-        case failed(String)
-    }
-
     public var item: WorkItem
-    public var result: Result
+    public var result: ActionResult
     public var newUID: String?
+    /// For a recorded failure: when its restart is due (the service looks at the account then).
+    public var restartAt: Date?
+
+    public init(item: WorkItem, result: ActionResult, newUID: String? = nil, restartAt: Date? = nil) {
+        self.item = item
+        self.result = result
+        self.newUID = newUID
+        self.restartAt = restartAt
+    }
 }
 
-/// Carries out create, delete and recreate against the API server, then records the status row
-/// and audit entry. Every deletion uses Foreground propagation with the Job's uid as a
+/// Carries out the cluster actions of a plan, then records the status row and audit entries
+/// (`ActionRecords`). Every deletion uses Foreground propagation with the Job's uid as a
 /// precondition, so a Job recreated under the same name meanwhile is never deleted by mistake.
+/// A replacement (recreate, restart) is only its delete here: the successor is created by a
+/// later pass once the watch shows the old Job gone, so no worker waits on a slow deletion.
 public struct ActionExecutor: Sendable {
+    /// What the restart logic needs besides the API and the database.
+    public struct RestartSettings: Sendable {
+        public var policy: RestartPolicy
+        public var escalation: MemoryEscalation?
+
+        public init(policy: RestartPolicy, escalation: MemoryEscalation?) {
+            self.policy = policy
+            self.escalation = escalation
+        }
+    }
+
     let client: KubeClient
-    let cache: JobCache
     let store: ProvisionerStore
     let namespace: String
     /// `INSTANCE`: a Job without this instance's labels is never ours.
     let instance: String
-    let recreateTimeout: Double
     /// Renders the manifests the planner left out (see `DesiredJobCache.defersManifests`).
     let template: JobTemplate
+    let inspector: FailureInspector
+    let events: JobEvents
+    let restarts: RestartSettings
     let logger: Logger
     let metrics: Metrics
+    /// When each account's restart sent its delete, for the restart duration (delete → create).
+    let restartStarted = Shared<[String: ContinuousClock.Instant]>([:])
     /// Records whose write failed, retried before each pass.
     public let pending = PendingRecords()
 
-    public init(client: KubeClient, cache: JobCache, store: ProvisionerStore, namespace: String, instance: String, recreateTimeout: Double,
-                template: JobTemplate, logger: Logger, metrics: Metrics) {
-        self.template = template
+    public init(client: KubeClient, store: ProvisionerStore, namespace: String, instance: String, template: JobTemplate,
+                inspector: FailureInspector, events: JobEvents, restarts: RestartSettings, logger: Logger, metrics: Metrics) {
         self.client = client
-        self.cache = cache
         self.store = store
         self.namespace = namespace
         self.instance = instance
-        self.recreateTimeout = recreateTimeout
+        self.template = template
+        self.inspector = inspector
+        self.events = events
+        self.restarts = restarts
         self.logger = logger
         self.metrics = metrics
     }
 
-    public func run(_ item: WorkItem) async -> ActionOutcome {
+    public func run(_ item: WorkItem, now: Date = Date()) async -> ActionOutcome {
         let outcome: ActionOutcome
         switch item.action {
-        case .create(let desired, _):
+        case .create(let desired, _, let completes):
             outcome = await create(desired, item: item)
-            // Counted here, not in `create`, so the create half of a recreate is not counted twice.
-            if case .done = outcome.result { metrics.increment("tenant_provisioner_jobs_created_total") }
+            if case .done = outcome.result { countCreate(completes, accountID: desired.accountID) }
         case .delete(let name, let uid, _, _):
             outcome = await delete(name: name, uid: uid, item: item)
-        case .recreate(let old, let desired, _):
-            outcome = await recreate(old: old, desired: desired, item: item)
+            if case .done = outcome.result { metrics.increment("tenant_provisioner_jobs_deleted_total") }
+        case .recreate(let old, _, _):
+            outcome = await replace(old, item: item)
+        case .restart(let old, let accountID, _):
+            outcome = await replace(old, item: item)
+            if case .done = outcome.result { restartStarted.withLock { $0[accountID] = .now } }
+        case .recordFailure(let accountID, let job):
+            outcome = await recordFailure(of: job, accountID: accountID, item: item, now: now)
         default:
             outcome = ActionOutcome(item: item, result: .unnecessary("not a cluster action"))
         }
@@ -75,7 +91,7 @@ public struct ActionExecutor: Sendable {
         return outcome
     }
 
-    // MARK: the three cluster actions
+    // MARK: the cluster actions
 
     private func create(_ desired: DesiredJob, item: WorkItem) async -> ActionOutcome {
         let manifest: JSONValue
@@ -97,12 +113,28 @@ public struct ActionExecutor: Sendable {
             if let holder = await unmanagedHolder(of: desired.name) {
                 return ActionOutcome(item: item, result: .nameTaken(holder))
             }
-            // The cache had not caught up with a create of a moment ago; the next pass sees it.
+            // Ours, and not what the cache showed when this was planned (a create of a moment ago
+            // by another writer, or the old Job of a replacement not gone after all): never taken
+            // for done; the account is planned again from what the watch shows next.
             return ActionOutcome(item: item, result: .unnecessary("a Job named \(desired.name) already exists"))
         } catch where error.isInvalid || error.isForbidden {
             return ActionOutcome(item: item, result: .rejected(error.description))
         } catch {
             return ActionOutcome(item: item, result: .failed(error.description))
+        }
+    }
+
+    private func countCreate(_ completes: Replacement?, accountID: String) {
+        switch completes {
+        case nil:
+            metrics.increment("tenant_provisioner_jobs_created_total")
+        case .recreate:
+            metrics.increment("tenant_provisioner_jobs_recreated_total")
+        case .restart:
+            metrics.increment("tenant_provisioner_jobs_restarted_total")
+            if let started = restartStarted.withLock({ $0.removeValue(forKey: accountID) }) {
+                metrics.observe("tenant_provisioner_restart_duration_seconds", (ContinuousClock.now - started).seconds)
+            }
         }
     }
 
@@ -115,71 +147,96 @@ public struct ActionExecutor: Sendable {
     }
 
     private func delete(name: String, uid: String, item: WorkItem) async -> ActionOutcome {
-        switch await foregroundDelete(name: name, uid: uid, item: item) {
-        case .deleting:
-            metrics.increment("tenant_provisioner_jobs_deleted_total")
-            return ActionOutcome(item: item, result: .done)
-        case .alreadyGone:
-            return ActionOutcome(item: item, result: .unnecessary("the Job was already gone"))
-        case .stop(let outcome):
-            return outcome
-        }
-    }
-
-    private enum DeleteStart {
-        case deleting, alreadyGone
-        case stop(ActionOutcome)
-    }
-
-    /// Starts a Foreground deletion guarded by the uid; a 409 means the Job was replaced meanwhile.
-    private func foregroundDelete(name: String, uid: String, item: WorkItem) async -> DeleteStart {
         do {
             let deleted = try await client.delete(.jobs, namespace: namespace, name: name, propagation: .foreground, preconditionUID: uid)
-            return deleted ? .deleting : .alreadyGone
+            return ActionOutcome(item: item, result: deleted ? .done : .unnecessary("the Job was already gone"))
         } catch where error.isConflict {
-            return .stop(ActionOutcome(item: item, result: .unnecessary("the Job was replaced meanwhile (uid changed)")))
+            return ActionOutcome(item: item, result: .unnecessary("the Job was replaced meanwhile (uid changed)"))
         } catch where error.isForbidden {
-            return .stop(ActionOutcome(item: item, result: .rejected(error.description)))
+            return ActionOutcome(item: item, result: .rejected(error.description))
         } catch {
-            return .stop(ActionOutcome(item: item, result: .failed(error.description)))
+            return ActionOutcome(item: item, result: .failed(error.description))
         }
     }
 
-    /// Foreground delete, wait until the Job is really gone (the watch cache says so), create.
-    /// A Job's pod template is immutable, so replacing is the only way to change it.
-    private func recreate(old: ObservedJob, desired: DesiredJob, item: WorkItem) async -> ActionOutcome {
-        if case .stop(let outcome) = await foregroundDelete(name: old.name, uid: old.uid, item: item) { return outcome }
-        guard await cache.waitUntilGone(name: old.name, timeout: recreateTimeout) else {
-            return ActionOutcome(item: item, result: .pending("the old Job is still being deleted after \(Int(recreateTimeout)) s; it is created again once it is gone"))
-        }
-        var attempt = 0
-        while true {
-            attempt += 1
-            let outcome = await create(desired, item: item)
-            // A 409 right after the old Job vanished from the cache: the cache saw DELETED before
-            // the create raced in, or another writer created it. Check again rather than assume.
-            if case .unnecessary = outcome.result, attempt < 3 {
-                try? await Task.sleep(nanoseconds: 500_000_000)
-                if cache.job(named: desired.name) == nil { continue }
+    /// The first half of a recreate or restart: what must survive a crash is written first
+    /// (`ActionRecords.intent`), then the Job is deleted. Without the database nothing is deleted.
+    private func replace(_ old: ObservedJob, item: WorkItem) async -> ActionOutcome {
+        if let intent = ActionRecords.intent(item.action), let accountID = item.action.accountID {
+            do {
+                try await store.update(accountID: accountID, audit: []) { AccountStatus.applying(intent, to: $0, accountID: accountID) }
+            } catch {
+                metrics.increment("tenant_provisioner_db_errors_total")
+                return ActionOutcome(item: item, result: .failed("database unavailable, the Job is left as it is: \(error)"))
             }
-            if case .done = outcome.result {
-                metrics.increment("tenant_provisioner_jobs_recreated_total")
-            }
-            return outcome
         }
+        return await delete(name: old.name, uid: old.uid, item: item)
+    }
+
+    // MARK: failures
+
+    /// Reads the failed Job's pods and logs, records the failure once (`job_failures`, status,
+    /// audit), puts an Event on the Job and logs one line. The restart itself is planned later.
+    private func recordFailure(of job: ObservedJob, accountID: String, item: WorkItem, now: Date) async -> ActionOutcome {
+        let failedAt = job.failedAt ?? now
+        do {
+            // Recorded before, by this replica or another (the row may lag behind by a hand edit):
+            // bring the row up to date without asking the API server anything.
+            if let recorded = try await store.recordedFailure(jobUID: job.uid) {
+                let change = StatusChange.failureRecordedBefore(jobName: job.name, uid: job.uid, failedAt: failedAt, attempt: recorded.attempt,
+                                                                restartAt: recorded.restartAt)
+                try await store.update(accountID: accountID, audit: []) { AccountStatus.applying(change, to: $0, accountID: accountID) }
+                return ActionOutcome(item: item, result: .unnecessary("the failure was recorded before"), restartAt: recorded.restartAt)
+            }
+        } catch {
+            metrics.increment("tenant_provisioner_db_errors_total")
+            return ActionOutcome(item: item, result: .failed("database unavailable: \(error)"))
+        }
+        let failure: JobFailure
+        do {
+            failure = try await inspector.inspect(jobName: job.name, uid: job.uid, namespace: namespace, failedAt: failedAt,
+                                                  conditionReason: job.failedReason, conditionMessage: job.failedMessage, accountID: accountID)
+        } catch {
+            return ActionOutcome(item: item, result: .failed("cannot read the failed Job's pods: \(error.description)"))
+        }
+        let template = self.template
+        let templateMemory = item.account.flatMap { try? template.render(account: $0, namespace: namespace, instance: instance) }
+            .flatMap { MemoryQuantity.largestContainerMemory(in: $0.manifest) }
+        let active = item.accountActive ?? false
+        let restarts = self.restarts
+        let verdict: FailureVerdict?
+        do {
+            verdict = try await store.recordFailure(failure, accountID: accountID, now: now, memoryBasis: template.contentHash) { current in
+                let memory = current?.memoryOverride(for: template).flatMap(MemoryQuantity.init) ?? templateMemory
+                return FailureVerdict.of(failure, previousConsecutiveFailures: current?.consecutiveFailures ?? 0, accountActive: active,
+                                         policy: restarts.policy, escalation: restarts.escalation, currentMemory: memory, now: now)
+            }
+        } catch {
+            // Nothing was written: a later pass reads the pods again and records it then.
+            metrics.increment("tenant_provisioner_db_errors_total")
+            return ActionOutcome(item: item, result: .failed("could not record the failure: \(error)"))
+        }
+        guard let verdict else {
+            return ActionOutcome(item: item, result: .unnecessary("the failure was recorded meanwhile by another replica"))
+        }
+        metrics.increment("tenant_provisioner_job_failures_total", labels: ["reason": failure.reason])
+        FailureReport.log(failure, verdict: verdict, now: now, logger: logger)
+        let event = verdict.event(for: failure, now: now)
+        await events.warning(jobName: job.name, uid: job.uid, namespace: namespace, reason: event.reason, message: event.message, now: now)
+        return ActionOutcome(item: item, result: .done, restartAt: verdict.restartAt(now: now))
     }
 
     // MARK: records
 
     private func log(_ outcome: ActionOutcome) {
         let action = outcome.item.action
+        if case .recordFailure = action, case .done = outcome.result { return }  // FailureReport logged it
         var meta: [String: String] = ["action": action.verb, "job.name": action.jobName ?? "", "reason": action.reason]
         if let id = action.accountID { meta["account.id"] = id }
         if let uid = outcome.newUID { meta["job.uid"] = uid }
         switch outcome.result {
         case .done: logger.info("job \(action.verb) done", meta)
         case .unnecessary(let why): logger.debug("job \(action.verb) not needed", meta.merging(["why": why]) { a, _ in a })
-        case .pending(let why): logger.info("job \(action.verb) waits", meta.merging(["why": why]) { a, _ in a })
         case .rejected(let why): logger.error("job \(action.verb) rejected by the API server", meta.merging(["error": why]) { a, _ in a })
         case .failed(let why): logger.warning("job \(action.verb) failed; retried on a later pass", meta.merging(["error": why]) { a, _ in a })
         case .nameTaken: logger.debug("job \(action.verb) not done: a Job this provisioner does not manage holds the name", meta)
@@ -188,107 +245,47 @@ public struct ActionExecutor: Sendable {
 
     private func record(_ outcome: ActionOutcome) async {
         let action = outcome.item.action
-        guard let accountID = action.accountID else {
-            // A Job that named no account: only the audit row.
-            if case .done = outcome.result { await write(accountID: nil, outcome: outcome) }
-            return
+        let (change, audit) = ActionRecords.of(action, result: outcome.result, newUID: outcome.newUID, accountActive: outcome.item.accountActive,
+                                               namespace: namespace)
+        guard change != nil || !audit.isEmpty else { return }
+        let restarted: (jobUID: String, at: Date)? = switch (action, outcome.result) {
+        case (.create(_, _, .restart(let oldUID?)), .done): (oldUID, Date())
+        default: nil
         }
-        await write(accountID: accountID, outcome: outcome)
-    }
-
-    private func write(accountID: String?, outcome: ActionOutcome) async {
-        let audit = Self.auditEntries(outcome, namespace: namespace)
-        let change = Self.statusChange(outcome)
+        let accountID = action.accountID
         do {
-            try await Self.persist(store, accountID: accountID, audit: audit, change: change)
+            try await Self.persist(store, accountID: accountID, audit: audit, restarted: restarted, change: change)
         } catch {
             metrics.increment("tenant_provisioner_db_errors_total")
             logger.error("could not record a Job action in the database; kept in memory and written when the database is back",
-                         ["error": "\(error)", "job.name": outcome.item.action.jobName ?? ""])
+                         ["error": "\(error)", "job.name": action.jobName ?? ""])
             // Written later: the row says when it really happened.
             var late = audit
             let occurred = JSONValue.string(Timestamp.rfc3339Millis(Date()))
             for i in late.indices { late[i].details["occurred_at"] = occurred }
             let store = self.store
             let delayed = late
-            await pending.add(outcome.item.action.jobName ?? "") {
-                try await Self.persist(store, accountID: accountID, audit: delayed, change: change)
+            await pending.add(action.jobName ?? "") {
+                try await Self.persist(store, accountID: accountID, audit: delayed, restarted: restarted, change: change)
             }
         }
     }
 
-    private static func persist(_ store: ProvisionerStore, accountID: String?, audit: [AuditEntry],
-                                change: @escaping @Sendable (AccountStatus?, String) -> AccountStatus?) async throws {
+    private static func persist(_ store: ProvisionerStore, accountID: String?, audit: [AuditEntry], restarted: (jobUID: String, at: Date)?,
+                                change: StatusChange?) async throws {
         if let accountID {
-            try await store.update(accountID: accountID, audit: audit) { change($0, accountID) }
+            try await store.update(accountID: accountID, audit: audit, restarted: restarted) { current in
+                guard let change else { return nil }
+                let updated = AccountStatus.applying(change, to: current, accountID: accountID)
+                return updated == current ? nil : updated
+            }
         } else {
             try await store.record(statuses: [], audit: audit)
         }
     }
+}
 
-    static func auditEntries(_ outcome: ActionOutcome, namespace: String) -> [AuditEntry] {
-        let action = outcome.item.action
-        var details: [String: JSONValue] = [:]
-        var oldUID: String?
-        switch action {
-        case .delete(_, let uid, _, _): oldUID = uid
-        case .recreate(let old, let desired, _):
-            oldUID = old.uid
-            details["old_uid"] = .string(old.uid)
-            details["spec_hash"] = .string(desired.specHash)
-        case .create(let desired, _):
-            details["spec_hash"] = .string(desired.specHash)
-            details["generation"] = .integer(desired.generation)
-        default: break
-        }
-        switch outcome.result {
-        case .done:
-            details["result"] = "done"
-            if case .delete = action { details["propagation_policy"] = "Foreground" }
-        case .rejected(let why):
-            details["result"] = "rejected"
-            details["error"] = .string(why)
-        case .pending(let why):
-            details["result"] = "pending"
-            details["note"] = .string(why)
-        case .unnecessary, .failed, .nameTaken:
-            return []  // nothing changed on the cluster (a name conflict is audited by the reconciler)
-        }
-        return [AuditEntry(action: action.verb, accountID: action.accountID, namespace: namespace, jobName: action.jobName,
-                           jobUID: outcome.newUID ?? oldUID, reason: action.reason, details: .object(details))]
-    }
-
-    /// The account's status row after the outcome (nil: leave it).
-    static func statusChange(_ outcome: ActionOutcome) -> @Sendable (AccountStatus?, String) -> AccountStatus? {
-        let item = outcome.item
-        return { current, accountID in
-            var status = current ?? AccountStatus(accountID: accountID, phase: .pending)
-            switch (item.action, outcome.result) {
-            case (.create(let desired, _), .done), (.recreate(_, let desired, _), .done):
-                status.jobName = desired.name
-                status.jobUID = outcome.newUID
-                status.phase = .pending
-                status.observedGeneration = desired.generation
-                status.nextRestartAt = nil
-                status.message = nil
-            case (.delete(let name, let uid, _, _), .done), (.delete(let name, let uid, _, _), .unnecessary):
-                status.jobName = name
-                status.jobUID = uid
-                status.phase = item.accountActive == false ? .inactive : .deleting
-                status.nextRestartAt = nil
-                status.message = nil
-            case (.recreate(let old, _, _), .pending(let why)):
-                status.jobName = old.name
-                status.phase = .deleting
-                status.message = why
-            case (_, .rejected(let why)), (_, .failed(let why)):
-                status.message = why
-            case (_, .unnecessary), (_, .pending), (_, .nameTaken):
-                return nil
-            case (_, .done):
-                return nil
-            }
-            return status == current ? nil : status
-        }
-    }
+extension Duration {
+    /// The duration in seconds, as a Double.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// swift-metrics and swift-prometheus for the same output.
 public final class Metrics: @unchecked Sendable {
     // @unchecked: every stored property is guarded by `lock`.
-    public enum Kind: String, Sendable { case counter, gauge }
+    public enum Kind: String, Sendable { case counter, gauge, summary }
 
     private struct Family {
         var help: String
@@ -29,6 +29,17 @@ public final class Metrics: @unchecked Sendable {
 
     public func increment(_ name: String, by amount: Double = 1, labels: [String: String] = [:]) {
         update(name, labels) { $0 += amount }
+    }
+
+    /// Adds one observation to a summary (`<name>_sum` and `<name>_count`, no quantiles).
+    public func observe(_ name: String, _ value: Double) {
+        lock.lock(); defer { lock.unlock() }
+        if families[name] == nil {
+            families[name] = Family(help: name, kind: .summary)
+            order.append(name)
+        }
+        families[name]!.series["_sum", default: 0] += value
+        families[name]!.series["_count", default: 0] += 1
     }
 
     public func set(_ name: String, _ value: Double, labels: [String: String] = [:]) {
@@ -56,6 +67,11 @@ public final class Metrics: @unchecked Sendable {
         for name in order {
             guard let family = families[name] else { continue }
             out += "# HELP \(name) \(family.help)\n# TYPE \(name) \(family.kind.rawValue)\n"
+            if family.kind == .summary {
+                // Series keys are the `_sum` / `_count` suffixes; both show before any observation.
+                for suffix in ["_sum", "_count"] { out += "\(name)\(suffix) \(Self.format(family.series[suffix] ?? 0))\n" }
+                continue
+            }
             if family.series.isEmpty {
                 out += "\(name) 0\n"
                 continue

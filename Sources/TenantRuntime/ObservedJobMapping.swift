@@ -9,6 +9,6 @@ extension ObservedJob {
                   creationTimestamp: job.creationTimestamp, deletionTimestamp: job.deletionTimestamp,
                   completedAt: job.trueCondition("Complete").map { $0.lastTransitionTime ?? job.creationTimestamp ?? .distantPast },
                   failedAt: job.trueCondition("Failed").map { $0.lastTransitionTime ?? job.creationTimestamp ?? .distantPast },
-                  failedReason: job.trueCondition("Failed")?.reason)
+                  failedReason: job.trueCondition("Failed")?.reason, failedMessage: job.trueCondition("Failed")?.message)
     }
 }

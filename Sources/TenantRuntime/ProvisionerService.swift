@@ -61,10 +61,14 @@ public final class ProvisionerService: Sendable {
                          logger: deps.logger.with(["component": "job-cache"]))
         store = ProvisionerStore(connection: PostgresConnection(config: deps.database, logger: deps.logger), actor: s.identity)
         reconciler = Reconciler(store: store, cache: cache, queue: queue, template: deps.template,
-                                options: .init(namespace: deps.namespace, instance: s.instance, rerunAfterSuccess: s.rerunAfterSuccess, dryRun: s.dryRun),
+                                options: .init(namespace: deps.namespace, instance: s.instance, rerunAfterSuccess: s.rerunAfterSuccess,
+                                               restart: s.restart.policy, dryRun: s.dryRun),
                                 deleteBudget: DeleteBudget(limit: s.maxDeletesPerPass, window: s.pollInterval),
                                 logger: deps.logger, metrics: metrics)
-        executor = ActionExecutor(client: client, cache: cache, store: store, namespace: deps.namespace, instance: s.instance, recreateTimeout: s.recreateTimeout, template: deps.template,
+        executor = ActionExecutor(client: client, store: store, namespace: deps.namespace, instance: s.instance, template: deps.template,
+                                  inspector: FailureInspector(client: client, logTailLines: s.restart.logTailLines, logger: deps.logger),
+                                  events: JobEvents(client: client, component: "tenant-provisioner", instance: s.identity, logger: deps.logger),
+                                  restarts: .init(policy: s.restart.policy, escalation: s.restart.escalation),
                                   logger: deps.logger, metrics: metrics)
         let trigger = self.trigger
         let queue = self.queue
@@ -101,8 +105,10 @@ public final class ProvisionerService: Sendable {
         metrics.describe("tenant_provisioner_jobs_created_total", .counter, help: "Jobs created.")
         metrics.describe("tenant_provisioner_jobs_deleted_total", .counter, help: "Jobs deleted (inactive, deleted or unknown accounts).")
         metrics.describe("tenant_provisioner_jobs_recreated_total", .counter, help: "Jobs recreated because their spec changed.")
-        metrics.describe("tenant_provisioner_jobs_restarted_total", .counter, help: "Failed Jobs restarted.")
-        metrics.describe("tenant_provisioner_job_failures_total", .counter, help: "Job failures seen, by reason.")
+        metrics.describe("tenant_provisioner_jobs_restarted_total", .counter, help: "Failed Jobs restarted (the new Job created).")
+        metrics.describe("tenant_provisioner_job_failures_total", .counter, help: "Job failures recorded, by reason.")
+        metrics.describe("tenant_provisioner_restarts_waiting", .gauge, help: "Accounts whose failed Job waits for its restart (phase restart_scheduled).")
+        metrics.describe("tenant_provisioner_restart_duration_seconds", .summary, help: "Restarts from the failed Job's delete to the new Job's create.")
         metrics.describe("tenant_provisioner_deletions_deferred_total", .counter, help: "Deletions put off by MAX_DELETES_PER_PASS.")
         metrics.describe("tenant_provisioner_api_requests_total", .counter, help: "Kubernetes API requests, by verb and response code (0: no response).")
         metrics.describe("tenant_provisioner_db_errors_total", .counter, help: "Database errors.")
@@ -198,6 +204,7 @@ public final class ProvisionerService: Sendable {
                 case .full:
                     let report = try await reconciler.fullPass()
                     passSucceeded(report, full: true)
+                    for (accountID, at) in report.scheduledRestarts { await trigger.schedule(account: accountID, at: at) }
                     fullPassDue = Date().addingTimeInterval(deps.settings.pollInterval)
                 case .accounts(let ids):
                     for id in ids {
@@ -274,8 +281,11 @@ public final class ProvisionerService: Sendable {
             let outcome = await executor.run(item)
             await reconciler.note(outcome)
             await queue.finished(item.key)
+            guard let accountID = item.action.accountID else { continue }
             // A name held by a Job we do not manage: the account's pass reports it now, not at the next poll.
-            if case .nameTaken = outcome.result, let accountID = item.action.accountID { await trigger.request(account: accountID) }
+            if case .nameTaken = outcome.result { await trigger.request(account: accountID) }
+            // A recorded failure: the account is looked at again when its restart is due.
+            if let at = outcome.restartAt { await trigger.schedule(account: accountID, at: at) }
         }
     }
 

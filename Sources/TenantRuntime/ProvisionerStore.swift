@@ -62,7 +62,7 @@ public struct ProvisionerStore: Sendable {
 
     static let statusColumns = """
         account_id, job_name, job_uid, phase, observed_generation, last_success_at, last_failure_at,
-        consecutive_failures, next_restart_at, memory_override, message
+        consecutive_failures, next_restart_at, memory_override, memory_override_template, message
         """
 
     public func statuses(ids: [String]? = nil) async throws(PostgresError) -> [String: AccountStatus] {
@@ -160,26 +160,26 @@ public struct ProvisionerStore: Sendable {
             phase: JobPhase(rawValue: phaseText) ?? .pending, observedGeneration: try row.decode(4),
             lastSuccessAt: try row.decode(5), lastFailureAt: try row.decode(6),
             consecutiveFailures: try row.decode(7, as: Int.self), nextRestartAt: try row.decode(8),
-            memoryOverride: try row.decode(9), message: try row.decode(10))
+            memoryOverride: try row.decode(9), memoryOverrideTemplate: try row.decode(10), message: try row.decode(11))
     }
 
     static func upsert(_ statuses: [AccountStatus], on db: isolated PostgresConnection) throws(PostgresError) {
         try db.execute("""
             INSERT INTO account_status (\(statusColumns), updated_at)
             SELECT *, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[],
-                                        $7::timestamptz[], $8::bigint[], $9::timestamptz[], $10::text[], $11::text[])
+                                        $7::timestamptz[], $8::bigint[], $9::timestamptz[], $10::text[], $11::text[], $12::text[])
             ON CONFLICT (account_id) DO UPDATE SET
                 job_name = EXCLUDED.job_name, job_uid = EXCLUDED.job_uid, phase = EXCLUDED.phase,
                 observed_generation = EXCLUDED.observed_generation, last_success_at = EXCLUDED.last_success_at,
                 last_failure_at = EXCLUDED.last_failure_at, consecutive_failures = EXCLUDED.consecutive_failures,
                 next_restart_at = EXCLUDED.next_restart_at, memory_override = EXCLUDED.memory_override,
-                message = EXCLUDED.message, updated_at = now()
+                memory_override_template = EXCLUDED.memory_override_template, message = EXCLUDED.message, updated_at = now()
             """, [
                 .textArray(statuses.map(\.accountID)), .textArray(statuses.map(\.jobName)), .textArray(statuses.map(\.jobUID)),
                 .textArray(statuses.map(\.phase.rawValue)), .intArray(statuses.map(\.observedGeneration)),
                 .timestampArray(statuses.map(\.lastSuccessAt)), .timestampArray(statuses.map(\.lastFailureAt)),
                 .intArray(statuses.map { Int64($0.consecutiveFailures) }), .timestampArray(statuses.map(\.nextRestartAt)),
-                .textArray(statuses.map(\.memoryOverride)), .textArray(statuses.map(\.message)),
+                .textArray(statuses.map(\.memoryOverride)), .textArray(statuses.map(\.memoryOverrideTemplate)), .textArray(statuses.map(\.message)),
             ])
     }
 
@@ -197,21 +197,25 @@ public struct ProvisionerStore: Sendable {
     /// Changes one account's status row (read under a row lock, so a concurrent writer is not
     /// overwritten) and appends audit entries, in one transaction. `change` gets the current row
     /// (nil when there is none) and returns the new one, or nil to leave it unchanged.
-    public func update(accountID: String, audit: [AuditEntry], _ change: @escaping @Sendable (AccountStatus?) -> AccountStatus?) async throws {
+    /// `restarted`: the failed Job a restart replaced, whose `job_failures` rows are marked restarted.
+    public func update(accountID: String, audit: [AuditEntry], restarted: (jobUID: String, at: Date)? = nil,
+                       _ change: @escaping @Sendable (AccountStatus?) -> AccountStatus?) async throws {
         let actor = self.actor
         let mirror = self.mirror
         let written: (sequence: UInt64, row: AccountStatus?)
         do {
             written = try await connection.transaction { db in
                 let sequence = mirror.nextSequence()
-                let rows = try db.query("SELECT \(Self.statusColumns) FROM account_status WHERE account_id = $1 FOR UPDATE", [.text(accountID)])
-                let current = try rows.first.map(Self.status(from:))
+                let current = try Self.lockedStatus(accountID, on: db)
                 let updated = change(current)
                 if let updated {
                     try Self.upsert([updated], on: db)
                 }
                 if !audit.isEmpty {
                     try Self.insert(audit, actor: actor, on: db)
+                }
+                if let restarted {
+                    try FailureLog.markRestarted(jobUID: restarted.jobUID, at: restarted.at, on: db)
                 }
                 return (sequence, updated)
             }
@@ -220,5 +224,48 @@ public struct ProvisionerStore: Sendable {
             throw error
         }
         if let row = written.row { mirror.apply([Self.asStored(row)], at: written.sequence) }
+    }
+
+    // MARK: failures
+
+    /// Records a failed Job once, in one transaction: its `job_failures` rows, the account's status
+    /// row (`decide` gets the current one and returns the verdict) and the audit row. Returns nil,
+    /// writing nothing, when the Job's failure was recorded before (by any replica, any time).
+    public func recordFailure(_ failure: JobFailure, accountID: String, now: Date, memoryBasis: String?,
+                              decide: @escaping @Sendable (AccountStatus?) -> FailureVerdict) async throws -> FailureVerdict? {
+        let actor = self.actor
+        let mirror = self.mirror
+        let written: (sequence: UInt64, verdict: FailureVerdict, row: AccountStatus)?
+        do {
+            written = try await connection.transaction { db in
+                let sequence = mirror.nextSequence()
+                try FailureLog.lock(jobUID: failure.jobUID, on: db)
+                guard try FailureLog.recorded(jobUID: failure.jobUID, on: db) == nil else { return nil }
+                let current = try Self.lockedStatus(accountID, on: db)
+                let verdict = decide(current)
+                try FailureLog.insert(failure, verdict: verdict, now: now, on: db)
+                let row = AccountStatus.applying(.failed(failure, verdict, now: now, memoryBasis: memoryBasis), to: current, accountID: accountID)
+                try Self.upsert([row], on: db)
+                try Self.insert([verdict.audit(for: failure, now: now)], actor: actor, on: db)
+                return (sequence, verdict, row)
+            }
+        } catch {
+            mirror.invalidate()
+            throw error
+        }
+        guard let written else { return nil }
+        mirror.apply([Self.asStored(written.row)], at: written.sequence)
+        return written.verdict
+    }
+
+    /// The recorded failure of Job `uid`, if any (attempt, restart time).
+    public func recordedFailure(jobUID: String) async throws(PostgresError) -> (attempt: Int, restartAt: Date?)? {
+        let rows = try await connection.query("SELECT attempt, restart_at FROM job_failures WHERE job_uid = $1 ORDER BY id LIMIT 1", [.text(jobUID)])
+        guard let row = rows.first else { return nil }
+        return (try row.decode(0, as: Int.self), try row.decode(1))
+    }
+
+    static func lockedStatus(_ accountID: String, on db: isolated PostgresConnection) throws(PostgresError) -> AccountStatus? {
+        try db.query("SELECT \(statusColumns) FROM account_status WHERE account_id = $1 FOR UPDATE", [.text(accountID)]).first.map(status(from:))
     }
 }

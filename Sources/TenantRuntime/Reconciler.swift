@@ -11,6 +11,16 @@ public struct PassReport: Sendable {
     public var enqueued: Int
     public var statusesWritten: Int
     public var duration: Double
+    /// After a full pass: the restarts scheduled for later, by account, so the service looks at
+    /// each account when its restart is due instead of at the next poll.
+    public var scheduledRestarts: [String: Date] = [:]
+
+    public init(plan: Plan, enqueued: Int, statusesWritten: Int, duration: Double) {
+        self.plan = plan
+        self.enqueued = enqueued
+        self.statusesWritten = statusesWritten
+        self.duration = duration
+    }
 }
 
 /// Why a pass did nothing at all.
@@ -37,12 +47,14 @@ public actor Reconciler {
         public var namespace: String
         public var instance: String
         public var rerunAfterSuccess: Double?
+        public var restart: RestartPolicy
         public var dryRun: Bool
 
-        public init(namespace: String, instance: String, rerunAfterSuccess: Double?, dryRun: Bool) {
+        public init(namespace: String, instance: String, rerunAfterSuccess: Double?, restart: RestartPolicy = RestartPolicy(), dryRun: Bool) {
             self.namespace = namespace
             self.instance = instance
             self.rerunAfterSuccess = rerunAfterSuccess
+            self.restart = restart
             self.dryRun = dryRun
         }
     }
@@ -102,9 +114,9 @@ public actor Reconciler {
         switch (outcome.item.action, outcome.result) {
         case (_, .nameTaken(let holder)):
             foreignJobs[holder.name] = (holder, now + Self.foreignJobRecheck)
-        case (.create(let desired, _), .rejected), (.recreate(_, let desired, _), .rejected):
+        case (.create(let desired, _, _), .rejected):
             rejected[accountID] = desired.specHash
-        case (.create, .done), (.recreate, .done):
+        case (.create, .done):
             rejected[accountID] = nil
             createsSinceTrim += 1
             if createsSinceTrim >= Self.createsPerTrim {
@@ -144,8 +156,10 @@ public actor Reconciler {
         refreshJobIndex(now: now)
         let plan = Planner.plan(accounts: Array(accounts.values), index: jobIndex, statuses: statuses, template: template,
                                 namespace: options.namespace, policy: policy(now: now), now: now, cache: desiredCache)
-        let observedPhases = options.dryRun ? [] : Self.phaseUpdates(index: jobIndex, statuses: statuses)
-        let report = try await carryOut(plan, statuses: statuses, extraStatuses: observedPhases, urgent: false, started: started, now: now)
+        let accounts = self.accounts
+        let observedPhases = options.dryRun ? [] : ObservedStatus.updates(index: jobIndex, statuses: statuses, isActive: { accounts[$0]?.isActive })
+        var report = try await carryOut(plan, statuses: statuses, extraStatuses: observedPhases, urgent: false, started: started, now: now)
+        report.scheduledRestarts = scheduledRestarts(statuses, now: now)
         // A pass frees what it built (status rows, the plan, the request bodies of the creates
         // it caused), and glibc would keep that memory in its arenas.
         FreedMemory.returnToSystem()
@@ -192,7 +206,8 @@ public actor Reconciler {
     }
 
     private func policy(now: Date) -> PlanPolicy {
-        PlanPolicy(instance: options.instance, deleteBudget: deleteBudget.remaining(now: now), rerunAfterSuccess: options.rerunAfterSuccess)
+        PlanPolicy(instance: options.instance, deleteBudget: deleteBudget.remaining(now: now), rerunAfterSuccess: options.rerunAfterSuccess,
+                   restart: options.restart)
     }
 
     private func checkSchema() async throws(PassError) {
@@ -239,40 +254,29 @@ public actor Reconciler {
         for action in plan.actions {
             let key = action.accountID ?? action.jobName ?? ""
             switch action {
-            case .create(let desired, _), .recreate(_, let desired, _):
+            case .create(let desired, _, _), .recreate(_, let desired, _):
+                // A create the API server refused for this very spec is not tried again, nor is
+                // the Job it would replace deleted.
                 if rejected[desired.accountID] == desired.specHash { continue }
                 var item = WorkItem(key: key, action: action, accountActive: true, enqueuedAt: now, urgent: urgent)
                 // The manifest is rendered by the worker, from these, just before the create.
                 item.account = accounts[desired.accountID]
-                item.memoryOverride = statuses[desired.accountID]?.memoryOverride
+                item.memoryOverride = statuses[desired.accountID]?.memoryOverride(for: template)
+                work.append(item)
+            case .restart:
+                work.append(WorkItem(key: key, action: action, accountActive: true, enqueuedAt: now, urgent: urgent))
+            case .recordFailure(let accountID, _):
+                var item = WorkItem(key: key, action: action, accountActive: accounts[accountID]?.isActive ?? false, enqueuedAt: now, urgent: urgent)
+                item.account = accounts[accountID]
                 work.append(item)
             case .delete(_, _, let accountID, _):
                 let active = accountID.flatMap { accounts[$0]?.isActive }
                 work.append(WorkItem(key: key, action: action, accountActive: active, enqueuedAt: now, urgent: urgent))
             case .recordSuccess(let accountID, let jobName, let uid, let completedAt):
-                var status = newStatuses[accountID] ?? statuses[accountID] ?? AccountStatus(accountID: accountID, phase: .pending)
-                status.jobName = jobName
-                status.jobUID = uid
-                status.phase = .succeeded
-                status.lastSuccessAt = completedAt
-                status.consecutiveFailures = 0
-                status.nextRestartAt = nil
-                status.message = nil
-                newStatuses[accountID] = status
+                newStatuses[accountID] = AccountStatus.applying(.succeeded(jobName: jobName, uid: uid, at: completedAt),
+                                                                to: newStatuses[accountID] ?? statuses[accountID], accountID: accountID)
                 audit.append(AuditEntry(action: "success", accountID: accountID, namespace: options.namespace, jobName: jobName, jobUID: uid,
                                         reason: action.reason))
-            case .recordFailure(let accountID, let job):
-                var status = newStatuses[accountID] ?? statuses[accountID] ?? AccountStatus(accountID: accountID, phase: .pending)
-                status.jobName = job.name
-                status.jobUID = job.uid
-                status.phase = .failed
-                status.lastFailureAt = job.failedAt
-                status.consecutiveFailures += 1
-                status.message = "Job failed: \(job.failedReason ?? "unknown reason")"
-                newStatuses[accountID] = status
-                metrics.increment("tenant_provisioner_job_failures_total", labels: ["reason": job.failedReason ?? "Unknown"])
-                audit.append(AuditEntry(action: "failure", accountID: accountID, namespace: options.namespace, jobName: job.name, jobUID: job.uid,
-                                        reason: job.failedReason ?? "Failed"))
             case .reportConflict(let accountID, let jobName, let message):
                 if let entry = noteSkip(accountID: accountID, jobName: jobName, message: message, statuses: statuses, into: &newStatuses) { audit.append(entry) }
             case .renderFailed(let accountID, let message):
@@ -302,10 +306,9 @@ public actor Reconciler {
     /// once when the message is new rather than every pass.
     private func noteSkip(accountID: String, jobName: String?, message: String, statuses: [String: AccountStatus],
                           into newStatuses: inout [String: AccountStatus]) -> AuditEntry? {
-        var status = newStatuses[accountID] ?? statuses[accountID] ?? AccountStatus(accountID: accountID, phase: .pending)
-        guard status.message != message else { return nil }
-        status.message = message
-        newStatuses[accountID] = status
+        let current = newStatuses[accountID] ?? statuses[accountID]
+        guard current?.message != message else { return nil }
+        newStatuses[accountID] = AccountStatus.applying(.problem(message), to: current, accountID: accountID)
         logger.warning("account skipped", ["account.id": accountID, "reason": message])
         return AuditEntry(action: "skip", accountID: accountID, namespace: options.namespace, jobName: jobName, jobUID: nil, reason: message)
     }
@@ -315,39 +318,15 @@ public actor Reconciler {
         return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
-    /// Status rows whose phase or Job no longer matches what the cache shows: a created Job
-    /// started running, a deleted account's Job finished deleting. Written only when changed.
-    static func phaseUpdates(jobs: [ObservedJob], statuses: [String: AccountStatus], instance: String) -> [AccountStatus] {
-        phaseUpdates(index: JobIndex(instance: instance, jobs: jobs), statuses: statuses)
-    }
-
-    /// The same from an index. Of several managed Jobs of one account, the one the row names counts.
-    static func phaseUpdates(index: JobIndex, statuses: [String: AccountStatus]) -> [AccountStatus] {
-        var out: [AccountStatus] = []
-        for (id, status) in statuses {
-            let own = index.managedJobs(ofAccount: id)
-            guard let job = own.first(where: { $0.uid == status.jobUID }) ?? own.last else {
-                if status.phase == .deleting || status.phase == .running, status.jobUID != nil {
-                    // Its Job is gone: deleting finished, or it vanished (TTL, manual delete).
-                    var s = status
-                    s.phase = status.phase == .deleting ? .inactive : .pending
-                    out.append(s)
-                }
-                continue
-            }
-            guard job.uid == status.jobUID, job.completedAt == nil, job.failedAt == nil, !job.isTerminating else { continue }
-            if status.phase == .pending, job.creationTimestamp != nil, job.isRunning {
-                var s = status
-                s.phase = .running
-                out.append(s)
-            }
+    /// The restarts due after `now`, by account; also sets the waiting-restarts gauge.
+    private func scheduledRestarts(_ statuses: [String: AccountStatus], now: Date) -> [String: Date] {
+        var out: [String: Date] = [:]
+        var waiting = 0
+        for (id, status) in statuses where status.phase == .restartScheduled {
+            waiting += 1
+            if let at = status.nextRestartAt, at > now { out[id] = at }
         }
+        metrics.set("tenant_provisioner_restarts_waiting", Double(waiting))
         return out
     }
-}
-
-extension ObservedJob {
-    /// The cache does not carry pod counts into ObservedJob; a created, not finished Job is
-    /// treated as running once the API server has it.
-    var isRunning: Bool { completedAt == nil && failedAt == nil }
 }

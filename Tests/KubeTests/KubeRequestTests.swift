@@ -88,6 +88,11 @@ import Testing
         #expect(r.verb == .get)
     }
 
+    @Test func podLogOfThePreviousInstance() {
+        let r = KubeRequest.podLog(namespace: "ns", name: "p-1", container: "main", tailLines: 5, previous: true)
+        #expect(r.queryString == "container=main&previous=true&tailLines=5")
+    }
+
     @Test func pathSegmentsAreEscaped() {
         #expect(KubeRequest.get(.jobs, namespace: "a/b", name: "x?y").path == "/apis/batch/v1/namespaces/a%2Fb/jobs/x%3Fy")
     }

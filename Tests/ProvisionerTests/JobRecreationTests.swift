@@ -25,11 +25,12 @@ import Testing
             #expect(deletes.count == 1)
             #expect(deletes.first?.path.hasSuffix("/worker-acme") == true)
             #expect(deletes.first?.propagationPolicy == "Foreground")
-            try await eventually("the recreate audit row", log: provisioner.logTail) { try await !f.audit(action: "recreate").isEmpty }
-            let recreate = try #require(try await f.audit(action: "recreate").first)
-            #expect(recreate.accountID == "acme")
-            #expect(recreate.jobUID == newUID)
-            #expect(recreate.reason?.contains("spec changed") == true)
+            // Two rows, one per half: the old Job's delete, then its successor's create.
+            try await eventually("the recreate audit rows", log: provisioner.logTail) { try await f.audit(action: "recreate").count == 2 }
+            let halves = try await f.audit(action: "recreate")
+            #expect(halves.map(\.accountID) == ["acme", "acme"])
+            #expect(halves.map(\.jobUID) == [oldUID, newUID])
+            #expect(halves.first?.reason?.contains("spec changed") == true)
 
             // A worker touching last_sync_at: no generation bump, no request to jobs.
             let passesBefore = await provisioner.metric(#"tenant_provisioner_passes_total{kind="full",result="success"}"#) ?? 0
@@ -41,7 +42,7 @@ import Testing
             let requests = try await f.jobRequestsExceptWatch()
             #expect(requests.isEmpty, "\(requests.map { "\($0.method) \($0.path)" })")
             #expect(try await f.job("worker-acme")?["metadata"]?["uid"]?.stringValue == newUID)
-            #expect(try await f.audit(action: "recreate").count == 1)
+            #expect(try await f.audit(action: "recreate").count == 2)
         }
     }
 }

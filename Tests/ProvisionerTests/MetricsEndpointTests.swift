@@ -19,14 +19,15 @@ import Testing
             try await eventually("a delete, a recreate and a failure counted", log: p.logTail) {
                 let deleted = await p.metric("tenant_provisioner_jobs_deleted_total")
                 let recreated = await p.metric("tenant_provisioner_jobs_recreated_total")
-                let failures = await p.metric(#"tenant_provisioner_job_failures_total{reason="BackoffLimitExceeded"}"#)
+                let failures = await p.metric(#"tenant_provisioner_job_failures_total{reason="Error"}"#)
                 return deleted == 1 && recreated == 1 && failures == 1
             }
 
             let (status, body) = try #require(await p.get("/metrics"))
             #expect(status == 200)
             for family in ["passes_total", "pass_duration_seconds", "jobs_created_total", "jobs_deleted_total", "jobs_recreated_total",
-                           "jobs_restarted_total", "job_failures_total", "api_requests_total", "db_errors_total", "leader"] {
+                           "jobs_restarted_total", "job_failures_total", "api_requests_total", "db_errors_total", "leader",
+                           "restarts_waiting", "restart_duration_seconds"] {
                 #expect(body.contains("# TYPE tenant_provisioner_\(family) "), "no \(family) family")
             }
             #expect(await p.metric("tenant_provisioner_jobs_created_total") == 3, "the create half of a recreate is not a create")
@@ -35,8 +36,9 @@ import Testing
             #expect(await p.metric("tenant_provisioner_leader") == 1)
             #expect(await p.metric(#"tenant_provisioner_passes_total{kind="full",result="success"}"#) ?? 0 >= 1)
             #expect(await p.metric("tenant_provisioner_pass_duration_seconds") != nil)
-            // Four successful creates (three accounts and the recreate) and two deletes reached the server.
-            #expect(await p.metric(#"tenant_provisioner_api_requests_total{code="201",verb="create"}"#) == 4)
+            // Five successful creates (three accounts, the recreate, the Event on the failed Job) and
+            // two deletes reached the server.
+            #expect(await p.metric(#"tenant_provisioner_api_requests_total{code="201",verb="create"}"#) == 5)
             #expect(await p.metric(#"tenant_provisioner_api_requests_total{code="200",verb="delete"}"#) ?? 0 >= 2)
             #expect(await p.metric(#"tenant_provisioner_api_requests_total{code="200",verb="list"}"#) ?? 0 >= 1)
         }

@@ -380,7 +380,7 @@ struct PlannerWorld {
         #expect(cache.count == 50)
         #expect(first == world.plan())
         #expect(second == first)
-        for case .create(let desired, _) in second.actions {
+        for case .create(let desired, _, _) in second.actions {
             #expect(desired.manifest["kind"] == "Job")
         }
         #expect(second.summary.creates == 25)
@@ -395,7 +395,7 @@ struct PlannerWorld {
         let full = world.plan()
         #expect(deferred.summary.creates == 10)
         for (d, f) in zip(deferred.actions, full.actions) {
-            guard case .create(let summary, _) = d, case .create(let rendered, _) = f else {
+            guard case .create(let summary, _, _) = d, case .create(let rendered, _, _) = f else {
                 Issue.record("expected creates, got \(d) and \(f)")
                 continue
             }

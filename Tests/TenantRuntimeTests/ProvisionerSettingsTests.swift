@@ -1,4 +1,5 @@
 import Common
+import TenantCore
 import Testing
 @testable import TenantRuntime
 
@@ -12,8 +13,9 @@ import Testing
         #expect(s.maxDeletesPerPass == 100)
         #expect(s.kubeQPS == 20 && s.kubeBurst == 40)
         #expect(s.healthPort == 8080)
-        #expect(s.restartDelay == 3600 && s.restartBackoffFactor == 1 && s.restartDelayMax == 86400)
-        #expect(s.logTailLines == 50)
+        #expect(s.restart.policy == RestartPolicy(delay: 3600, backoffFactor: 1, maxDelay: 86400, skipDelayOnOOM: false))
+        #expect(s.restart.logTailLines == 50)
+        #expect(s.restart.escalation == nil)
         #expect(s.identity == "pod-1")
         #expect(!s.dryRun)
     }
@@ -25,12 +27,23 @@ import Testing
         ("SKIP_DELAY_ON_OOM", "2"), ("LOG_TAIL_LINES", "lots"), ("LOG_LEVEL", "verbose"),
         ("LOG_FORMAT", "xml"), ("INSTANCE", "bad value"), ("LEASE_NAME", "Bad_Name"),
         ("NAMESPACE", "Prod"), ("LEADER_ELECTION", "perhaps"), ("OOM_MEMORY_FACTOR", "1.5"),
+        ("OOM_MEMORY_FACTOR", "1"), ("OOM_MEMORY_MAX", "4Gi"),
     ])
     func badValueNamesTheVariable(name: String, value: String) {
         let error = #expect(throws: ConfigError.self) {
             try ProvisionerSettings.from(Environment([name: value]), hostName: "h")
         }
-        #expect(error?.description.contains(name) == true || error?.name == "OOM_MEMORY_MAX")
+        #expect(error?.description.contains(name) == true)
+    }
+
+    @Test func oomEscalationNeedsAFactorAboveOneAndAMemoryQuantity() throws {
+        let s = try ProvisionerSettings.from(Environment(["OOM_MEMORY_FACTOR": "1.5", "OOM_MEMORY_MAX": "4Gi"]), hostName: "h")
+        #expect(s.restart.escalation == MemoryEscalation(factor: 1.5, max: MemoryQuantity(bytes: 4 << 30)))
+        let error = #expect(throws: ConfigError.self) {
+            try ProvisionerSettings.from(Environment(["OOM_MEMORY_FACTOR": "1.5", "OOM_MEMORY_MAX": "lots"]), hostName: "h")
+        }
+        #expect(error?.name == "OOM_MEMORY_MAX")
+        #expect(error?.problem.contains("4Gi") == true)
     }
 
     @Test func restartDelayMaxBelowDelayIsRejected() {

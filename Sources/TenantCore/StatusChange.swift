@@ -1,0 +1,145 @@
+import Foundation
+
+/// Something that happened to an account's Job, as `account_status` records it. Every writer
+/// of the table goes through `AccountStatus.applying`, so the phases and what each clears are
+/// decided in one place, without I/O.
+public enum StatusChange: Sendable, Equatable {
+    /// A Job was created for the account from `generation`.
+    case created(jobName: String, uid: String?, generation: Int64)
+    /// The first half of a recreate was sent: the Job is being deleted to be created again.
+    case recreating(jobName: String, uid: String, note: String)
+    /// The first half of a restart was sent: the failed Job is being deleted; the row keeps its
+    /// due `next_restart_at`, so whoever leads next finishes the restart.
+    case restarting(jobName: String, uid: String, note: String)
+    /// The account's Job is being deleted for good (account inactive or deleted, old name).
+    case deleted(jobName: String, uid: String, accountActive: Bool?)
+    /// The Job completed: resets the failure count.
+    case succeeded(jobName: String, uid: String, at: Date)
+    /// The Job failed and its failure was recorded; `memoryBasis` is the template the verdict's
+    /// memory override was computed against (`JobTemplate.contentHash`).
+    case failed(JobFailure, FailureVerdict, now: Date, memoryBasis: String?)
+    /// The Job's failure was recorded before (`job_failures` has it) but the row does not show
+    /// it (a hand edit, a restored backup): the row is brought up to date from `job_failures`.
+    case failureRecordedBefore(jobName: String, uid: String, failedAt: Date, attempt: Int, restartAt: Date?)
+    /// Something the admin should see (a refused create, a conflict, a render failure).
+    case problem(String)
+}
+
+extension AccountStatus {
+    /// The row after `change`; `current` nil when the account has no row yet.
+    public static func applying(_ change: StatusChange, to current: AccountStatus?, accountID: String) -> AccountStatus {
+        var status = current ?? AccountStatus(accountID: accountID, phase: .pending)
+        switch change {
+        case .created(let name, let uid, let generation):
+            status.jobName = name
+            status.jobUID = uid
+            status.phase = .pending
+            status.observedGeneration = generation
+            status.nextRestartAt = nil
+            status.message = nil
+        case .recreating(let name, let uid, let note):
+            status.jobName = name
+            status.jobUID = uid
+            status.phase = .deleting
+            status.nextRestartAt = nil
+            status.message = note
+        case .restarting(let name, let uid, let note):
+            status.jobName = name
+            status.jobUID = uid
+            status.phase = .restartScheduled
+            status.message = note
+        case .deleted(let name, let uid, let active):
+            status.jobName = name
+            status.jobUID = uid
+            status.phase = active == false ? .inactive : .deleting
+            status.nextRestartAt = nil
+            status.message = nil
+        case .succeeded(let name, let uid, let at):
+            status.jobName = name
+            status.jobUID = uid
+            status.phase = .succeeded
+            status.lastSuccessAt = at
+            status.consecutiveFailures = 0
+            status.nextRestartAt = nil
+            status.message = nil
+        case .failed(let failure, let verdict, let now, let basis):
+            status.jobName = failure.jobName
+            status.jobUID = failure.jobUID
+            status.lastFailureAt = failure.failedAt
+            status.consecutiveFailures = verdict.attempt
+            status.nextRestartAt = verdict.restartAt(now: now)
+            status.phase = status.nextRestartAt == nil ? .failed : .restartScheduled
+            status.message = verdict.event(for: failure, now: now).message
+            if let memory = verdict.memoryOverride {
+                status.memoryOverride = memory.description
+                status.memoryOverrideTemplate = basis
+            }
+        case .failureRecordedBefore(let name, let uid, let failedAt, let attempt, let restartAt):
+            status.jobName = name
+            status.jobUID = uid
+            status.lastFailureAt = max(failedAt, status.lastFailureAt ?? failedAt)
+            status.consecutiveFailures = max(attempt, status.consecutiveFailures)
+            status.nextRestartAt = restartAt
+            status.phase = restartAt == nil ? .failed : .restartScheduled
+        case .problem(let message):
+            status.message = message
+        }
+        return status
+    }
+
+    /// The memory override in force for `template`: one computed against another template is
+    /// dropped, so a template change (new resources, say) starts again from the template's memory.
+    public func memoryOverride(for template: JobTemplate) -> String? {
+        guard let memoryOverride, memoryOverrideTemplate == template.contentHash else { return nil }
+        return memoryOverride
+    }
+}
+
+/// Status rows whose phase or Job no longer matches what the watch cache shows, and only those.
+public enum ObservedStatus {
+    /// - a pending account whose Job exists (and has not finished) is running;
+    /// - a running account whose Job vanished (TTL, deleted by hand) is pending again;
+    /// - a deleting account whose Job is gone is inactive, unless it is active (then its Job was
+    ///   deleted to be replaced, and the planner creates the successor);
+    /// - a live Job of the account under another uid than the row's (created by a leader that
+    ///   died before writing the row) is adopted: the row names it and it is running.
+    /// `isActive` says whether the account is active (nil: no row in `accounts`).
+    public static func updates(index: JobIndex, statuses: [String: AccountStatus], isActive: (String) -> Bool?) -> [AccountStatus] {
+        var out: [AccountStatus] = []
+        for (id, status) in statuses {
+            let own = index.managedJobs(ofAccount: id)
+            let named = own.first { $0.uid == status.jobUID }
+            guard let job = named ?? own.last(where: { !$0.isTerminating }) else {
+                guard status.jobUID != nil else { continue }
+                if status.phase == .deleting, isActive(id) != true {
+                    var s = status
+                    s.phase = .inactive
+                    out.append(s)
+                } else if status.phase == .running {
+                    var s = status
+                    s.phase = .pending
+                    out.append(s)
+                }
+                continue
+            }
+            let live = job.completedAt == nil && job.failedAt == nil && !job.isTerminating
+            guard live else { continue }
+            if named == nil {
+                let adoptable: Set<JobPhase> = [.pending, .running, .deleting, .restartScheduled]
+                guard adoptable.contains(status.phase), isActive(id) == true else { continue }
+                var s = status
+                s.jobName = job.name
+                s.jobUID = job.uid
+                s.phase = .running
+                s.nextRestartAt = nil
+                s.message = nil
+                out.append(s)
+            } else if status.phase == .pending, job.creationTimestamp != nil {
+                var s = status
+                s.phase = .running
+                out.append(s)
+            }
+        }
+        return out
+    }
+}
