@@ -56,13 +56,18 @@ public struct AccountStatus: Sendable, Equatable {
         return lastSuccessAt >= completedAt - Self.timestampSlack
     }
 
-    /// Whether this row already records the failure of Job `uid` that failed at `failedAt`: the
-    /// row's last failure is that one or a later one. Not tied to `jobUID`, which names the
-    /// restarted Job by the time the failed one (still finishing its Foreground deletion) is
-    /// seen again. The authority is `job_failures`' unique key; this only spares the runtime
-    /// the work of finding out again.
-    func hasRecordedFailure(uid: String, failedAt: Date) -> Bool {
-        guard let lastFailureAt else { return false }
-        return lastFailureAt >= failedAt - Self.timestampSlack
+    /// Whether this row already records the failure of `job` (failed at `failedAt`):
+    /// - the row names the Job and is in a phase a recorded failure leaves (a Job created after
+    ///   the last recorded failure is `pending` or `running` until its own failure is recorded,
+    ///   however soon after the previous one it fails);
+    /// - or the Job is being deleted and the row's last failure is this one or later: the failed
+    ///   Job of a restart, still finishing its Foreground deletion while the row names its successor.
+    /// The authority is `job_failures`' unique key; this only spares the runtime asking it.
+    func hasRecordedFailure(of job: ObservedJob, failedAt: Date) -> Bool {
+        guard let lastFailureAt, lastFailureAt >= failedAt - Self.timestampSlack else { return false }
+        if jobUID == job.uid { return Self.phasesAfterAFailure.contains(phase) }
+        return job.isTerminating
     }
+
+    static let phasesAfterAFailure: Set<JobPhase> = [.failed, .restartScheduled, .deleting, .inactive]
 }

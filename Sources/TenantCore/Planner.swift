@@ -203,7 +203,7 @@ struct PlanBuilder {
     /// that time comes and created afresh once gone. Never recreated for a spec change meanwhile:
     /// the restart renders afresh, so the change reaches it then.
     private mutating func planFailed(_ job: ObservedJob, failedAt: Date, account: Account, status: AccountStatus?) {
-        guard let status, status.jobUID == job.uid, status.hasRecordedFailure(uid: job.uid, failedAt: failedAt) else { return }
+        guard let status, status.jobUID == job.uid, status.hasRecordedFailure(of: job, failedAt: failedAt) else { return }
         guard let due = Self.restartDue(status: status, failedAt: failedAt, policy: policy.restart), due <= now else { return }
         add(.restart(old: job, accountID: account.id, reason: Self.restartReason(status: status, job: job)), rank: 7, key: job.name)
     }
@@ -262,7 +262,7 @@ struct PlanBuilder {
             if let completedAt = job.completedAt, status?.hasRecordedSuccess(uid: job.uid, completedAt: completedAt) != true {
                 add(.recordSuccess(accountID: accountID, jobName: job.name, uid: job.uid, completedAt: completedAt), rank: 0, key: job.name)
             }
-            if let failedAt = job.failedAt, status?.hasRecordedFailure(uid: job.uid, failedAt: failedAt) != true {
+            if let failedAt = job.failedAt, status?.hasRecordedFailure(of: job, failedAt: failedAt) != true {
                 add(.recordFailure(accountID: accountID, job: job), rank: 1, key: job.name)
             }
         }

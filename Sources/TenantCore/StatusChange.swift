@@ -75,6 +75,11 @@ extension AccountStatus {
                 status.memoryOverrideTemplate = basis
             }
         case .failureRecordedBefore(let name, let uid, let failedAt, let attempt, let restartAt):
+            // Only a row that names this Job and lags behind is corrected; a row that has moved on
+            // (the Job's successor, a later failure) is left as it is.
+            guard current == nil || (status.jobUID == uid && (status.lastFailureAt ?? .distantPast) < failedAt - AccountStatus.timestampSlack) else {
+                return status
+            }
             status.jobName = name
             status.jobUID = uid
             status.lastFailureAt = max(failedAt, status.lastFailureAt ?? failedAt)

@@ -53,28 +53,3 @@ import Testing
         }
     }
 }
-
-/// A failed Job (its `Failed` condition True) is recorded once and left for the restart logic:
-/// the reconcile loop never recreates it by itself.
-@Suite struct FailedJobTests {
-    @Test func aFailedJobIsRecordedOnceAndNotRecreatedByTheLoop() async throws {
-        try await ProvisionerFixture.with { f in
-            try await f.emulator.setDefaultOutcome(["result": "fail", "afterSeconds": 0.2, "exitCode": 137, "reason": "OOMKilled"])
-            try await f.insertAccount("crash")
-            let provisioner = try f.start([], ["POLL_INTERVAL": "1"])
-            try await eventually("failure recorded", log: provisioner.logTail) { try await f.status("crash")?.phase == "failed" }
-            let uid = try await f.job("worker-crash")?["metadata"]?["uid"]?.stringValue
-            let passes = #"tenant_provisioner_passes_total{kind="full",result="success"}"#
-            let before = await provisioner.metric(passes) ?? 0
-            try await eventually("three more passes", log: provisioner.logTail) { await provisioner.metric(passes) ?? 0 >= before + 3 }
-            #expect(try await f.job("worker-crash")?["metadata"]?["uid"]?.stringValue == uid)
-            let failures = try await f.audit(action: "failure")
-            #expect(failures.count == 1)
-            #expect(failures.first?.reason == "BackoffLimitExceeded")
-            let rows = try await f.query("SELECT consecutive_failures, last_failure_at IS NOT NULL FROM account_status WHERE account_id = 'crash'")
-            #expect(try rows.first?.decode(0, as: Int.self) == 1)
-            #expect(try rows.first?.decode(1, as: Bool.self) == true)
-            #expect(await provisioner.metric(#"tenant_provisioner_job_failures_total{reason="BackoffLimitExceeded"}"#) == 1)
-        }
-    }
-}

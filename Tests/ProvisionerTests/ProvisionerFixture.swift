@@ -189,7 +189,62 @@ final class ProvisionerFixture: Sendable {
         }
     }
 
+    /// One `job_failures` row.
+    struct FailureRow: Sendable {
+        var jobUID: String
+        var pod: String?
+        var container: String?
+        var exitCode: Int?
+        var reason: String?
+        var message: String?
+        var logTail: String?
+        var failedAt: Date
+        var restartAt: Date?
+        var restartedAt: Date?
+        var attempt: Int
+    }
+
+    /// The account's `job_failures` rows, oldest first.
+    func failures(_ accountID: String) async throws -> [FailureRow] {
+        let rows = try await query("""
+            SELECT job_uid, pod_name, container_name, exit_code, reason, message, log_tail, failed_at, restart_at, restarted_at, attempt
+            FROM job_failures WHERE account_id = $1 ORDER BY id
+            """, [.text(accountID)])
+        return try rows.map { row in
+            FailureRow(jobUID: try row.decode(0), pod: try row.decode(1), container: try row.decode(2), exitCode: try row.decode(3),
+                       reason: try row.decode(4), message: try row.decode(5), logTail: try row.decode(6), failedAt: try row.decode(7),
+                       restartAt: try row.decode(8), restartedAt: try row.decode(9), attempt: try row.decode(10))
+        }
+    }
+
+    /// `(consecutive_failures, next_restart_at, memory_override)` of an account's status row.
+    func restartState(_ accountID: String) async throws -> (failures: Int, nextRestartAt: Date?, memoryOverride: String?)? {
+        guard let row = try await query("SELECT consecutive_failures, next_restart_at, memory_override FROM account_status WHERE account_id = $1",
+                                        [.text(accountID)]).first else { return nil }
+        return (try row.decode(0), try row.decode(1), try row.decode(2))
+    }
+
     // MARK: the cluster
+
+    /// The uid of Job `name`, nil when there is none.
+    func uid(_ name: String) async throws -> String? {
+        try await job(name)?["metadata"]?["uid"]?.stringValue
+    }
+
+    /// Every pods/log request answers 500 from now on.
+    func injectLogFaults() async throws {
+        // The fault matches by path prefix; pod names are random, so match every pod request of
+        // the namespace and let the list through: only GETs of .../log are answered with 500.
+        try await emulator.injectFault(pathPrefix: "/api/v1/namespaces/default/pods/", method: "GET", count: 1000, status: 500)
+    }
+
+    /// Events about Job `name` (any reason, or `reason`).
+    func events(about name: String, reason: String? = nil) async throws -> [JSONValue] {
+        let items = try await emulator.objects(kind: "events")["items"]?.arrayValue ?? []
+        return items.filter { event in
+            event["involvedObject"]?["name"]?.stringValue == name && (reason == nil || event["reason"]?.stringValue == reason)
+        }
+    }
 
     /// Every Job the emulator holds (terminating ones included).
     func jobs() async throws -> [JSONValue] {

@@ -122,4 +122,17 @@ import Testing
         world.statuses["acme"] = AccountStatus(accountID: "acme", jobUID: "gone", phase: .restartScheduled, consecutiveFailures: 1, nextRestartAt: W.now - 60)
         #expect(world.plan().actions.isEmpty)
     }
+
+    /// Timestamps are whole seconds: a successor failing within a second of its predecessor is
+    /// still a new failure, told apart by the row's phase, not by the time.
+    @Test func aSuccessorFailingWithinASecondOfThePreviousFailureIsRecorded() {
+        var world = W()
+        let acme = W.account("acme")
+        let job = Self.failedJob(acme, failedAt: W.now - 30, uid: "successor")
+        world.accounts = [acme]
+        world.jobs = [job]
+        world.statuses["acme"] = AccountStatus(accountID: "acme", jobName: job.name, jobUID: "successor", phase: .pending,
+                                               lastFailureAt: W.now - 30, consecutiveFailures: 1)
+        #expect(world.plan().actions == [.recordFailure(accountID: "acme", job: job)])
+    }
 }

@@ -67,6 +67,13 @@ import Testing
         #expect(s.phase == .restartScheduled && s.nextRestartAt == Self.now + 60 && s.consecutiveFailures == 2 && s.lastFailureAt == Self.now - 5)
     }
 
+    @Test func aFailureRecordedBeforeLeavesARowThatMovedOnAlone() {
+        let moved = AccountStatus(accountID: "acme", jobUID: "successor", phase: .pending, lastFailureAt: Self.now - 5, consecutiveFailures: 1)
+        let s = AccountStatus.applying(.failureRecordedBefore(jobName: "worker-acme", uid: "u2", failedAt: Self.now - 5, attempt: 1, restartAt: Self.now),
+                                       to: moved, accountID: "acme")
+        #expect(s == moved)
+    }
+
     @Test func aProblemOnlySetsTheMessage() {
         var expected = Self.waiting
         expected.message = "422 Invalid"
