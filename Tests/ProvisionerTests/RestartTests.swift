@@ -247,3 +247,41 @@ import Testing
         }
     }
 }
+
+/// A restart cut short between its delete and its create loses no Job: the next provisioner
+/// finds the account's Job missing and its row `restart_scheduled`, due, and creates it once the
+/// old Job (20 s in Foreground deletion) is gone; never two Jobs for one account.
+@Suite struct InterruptedRestartTests {
+    @Test(arguments: [SIGTERM, SIGKILL])
+    func aRestartInterruptedBetweenDeleteAndCreateIsFinishedByTheNextProvisioner(signal: Int32) async throws {
+        try await ProvisionerFixture.with(emulatorArguments: ["--foreground-delay", "20"]) { f in
+            try await f.emulator.scriptOutcome(job: "worker-cut", outcome: ["result": "fail", "afterSeconds": 0.2, "exitCode": 137, "reason": "OOMKilled"])
+            try await f.insertAccount("cut")
+            let first = try f.start([], ["SKIP_DELAY_ON_OOM": "true"])
+            try await eventually("the failed Job in its Foreground deletion", log: first.logTail) {
+                try await f.job("worker-cut")?["metadata"]?["deletionTimestamp"] != nil
+            }
+            let failedUID = try #require(try await f.uid("worker-cut"))
+            try await f.emulator.scriptOutcome(job: "worker-cut", outcome: ["result": "run"])
+            first.process.signal(signal)
+            let code = await first.process.wait(timeout: 25)
+            if signal == SIGTERM { #expect(code == 0, "SIGTERM exits 0 without waiting for the deletion") }
+
+            let second = try f.start([], ["SKIP_DELAY_ON_OOM": "true", "POD_NAME": "provisioner-next"])
+            var liveCounts: Set<Int> = []
+            try await eventually("the restarted Job", timeout: 40, log: second.logTail) {
+                let live = try await f.jobs().filter { job in
+                    job["metadata"]?["annotations"]?["tenant-provisioner/account-id"] == "cut" && job["metadata"]?["deletionTimestamp"] == nil
+                }
+                liveCounts.insert(live.count)
+                return live.contains { $0["metadata"]?["uid"]?.stringValue != failedUID }
+            }
+            #expect(liveCounts.isSubset(of: [0, 1]), "never two Jobs for one account: \(liveCounts)")
+            #expect(try await f.failures("cut").filter { $0.jobUID == failedUID }.count == 2, "recorded once: worker and sidecar")
+            try await eventually("the restart's create audited by the next provisioner", log: second.logTail) {
+                try await f.audit(action: "restart").contains { $0.actor == "provisioner-next" && $0.jobUID != failedUID }
+            }
+            try await eventually("restarted_at set", log: second.logTail) { try await f.failures("cut").allSatisfy { $0.restartedAt != nil } }
+        }
+    }
+}
