@@ -41,7 +41,7 @@ let package = Package(
 
         // Executables: read configuration, wire, run.
         .executableTarget(name: "Provisioner", dependencies: ["TenantRuntime", "TenantCore", "Kube", "Postgres", "Common"], swiftSettings: settings),
-        .executableTarget(name: "Restarter", dependencies: ["TenantRuntime", "Common"], swiftSettings: settings),
+        .executableTarget(name: "Restarter", dependencies: ["TenantRuntime", "Kube", "Postgres", "Common"], swiftSettings: settings),
         .executableTarget(name: "Migrate", dependencies: ["SchemaMigrator", "Postgres", "Common"], swiftSettings: settings),
 
         // Test-only helpers: throwaway databases, the Kubernetes API emulator process, child processes.

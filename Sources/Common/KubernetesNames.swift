@@ -28,3 +28,16 @@ public enum LabelValue {
         return u.allSatisfy { alnum($0) || $0 == 45 || $0 == 46 || $0 == 95 }
     }
 }
+
+/// Label keys: an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters of
+/// `[A-Za-z0-9._-]` starting and ending with an alphanumeric.
+public enum LabelKey {
+    public static func isValid(_ s: String) -> Bool {
+        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+        switch parts.count {
+        case 1: return !s.isEmpty && LabelValue.isValid(s)
+        case 2: return DNSName.isSubdomain(String(parts[0])) && !parts[1].isEmpty && LabelValue.isValid(String(parts[1]))
+        default: return false
+        }
+    }
+}

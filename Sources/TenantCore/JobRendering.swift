@@ -57,15 +57,13 @@ extension JobTemplate {
             podSpec[field] = .array(containers.map { container in
                 var container = container
                 container["env"] = .array(Self.environment(template: container["env"]?.arrayValue ?? [], accountID: account.id, config: environment))
-                if field == "containers", let memoryOverride {
-                    container["resources"] = Self.resources(container["resources"], memory: memoryOverride)
-                }
                 return container
             })
         }
         podTemplate["spec"] = .object(podSpec)
         spec["template"] = .object(podTemplate)
         manifest["spec"] = .object(spec)
+        if let memoryOverride { manifest = MemoryQuantity.settingContainerMemory(memoryOverride, in: manifest) }
 
         let specHash = SpecHash.of(manifest: manifest, generation: account.generation)
         manifest["metadata"]?["annotations"]?[ManagedMetadata.specHashAnnotation] = .string(specHash)
@@ -117,15 +115,5 @@ extension JobTemplate {
             out.append(entry(name, config[name]!))
         }
         return out
-    }
-
-    static func resources(_ existing: JSONValue?, memory: String) -> JSONValue {
-        var resources = existing?.objectValue ?? [:]
-        for field in ["requests", "limits"] {
-            var values = resources[field]?.objectValue ?? [:]
-            values["memory"] = .string(memory)
-            resources[field] = .object(values)
-        }
-        return .object(resources)
     }
 }

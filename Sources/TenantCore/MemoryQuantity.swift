@@ -83,4 +83,23 @@ public struct MemoryQuantity: Sendable, Hashable, Comparable, CustomStringConver
             return quantity(resources?["limits"]?["memory"]) ?? quantity(resources?["requests"]?["memory"])
         }.max()
     }
+
+    /// The Job with `memory` as the memory request and limit of every container (not of init
+    /// containers, whose memory is not what ran out): how an OOM escalation reaches a Job.
+    public static func settingContainerMemory(_ memory: String, in manifest: JSONValue) -> JSONValue {
+        guard case .array(let containers)? = manifest["spec"]?["template"]?["spec"]?["containers"] else { return manifest }
+        var manifest = manifest
+        manifest["spec"]?["template"]?["spec"]?["containers"] = .array(containers.map { container in
+            var container = container
+            var resources = container["resources"]?.objectValue ?? [:]
+            for field in ["requests", "limits"] {
+                var values = resources[field]?.objectValue ?? [:]
+                values["memory"] = .string(memory)
+                resources[field] = .object(values)
+            }
+            container["resources"] = .object(resources)
+            return container
+        })
+        return manifest
+    }
 }

@@ -121,21 +121,8 @@ public final class ProvisionerService: Sendable {
     // MARK: health endpoints
 
     public func handle(method: String, path: String) -> HealthServer.Response {
-        guard method == "GET" || method == "HEAD" else { return .init(status: 405, body: "only GET\n") }
-        switch path {
-        case "/healthz":
-            return .init(status: 200, body: "ok\n")
-        case "/readyz":
-            let problems = readiness.problems
-            return problems.isEmpty ? .init(status: 200, body: "ok\n") : .init(status: 503, body: problems.joined(separator: "\n") + "\n")
-        case "/metrics":
-            for (key, count) in client.metrics.snapshot() {
-                metrics.set("tenant_provisioner_api_requests_total", Double(count), labels: ["verb": key.verb.rawValue, "code": String(key.code)])
-            }
+        HealthEndpoints.respond(method: method, path: path, readiness: readiness, metrics: metrics, client: client, prefix: "tenant_provisioner") {
             metrics.set("tenant_provisioner_managed_jobs", Double(cache.count))
-            return .init(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
-        default:
-            return .init(status: 404, body: "not found; try /healthz, /readyz or /metrics\n")
         }
     }
 

@@ -141,6 +141,41 @@ final class ProvisionerFixture: Sendable {
         return RunningProvisioner(process: process, healthPort: Int(env["HEALTH_PORT"]!)!)
     }
 
+    /// The environment of a `restarter` process: this fixture's emulator (and, with `database`,
+    /// its database), a free health port, no leader election; `overrides` win (empty unsets).
+    func restarterEnvironment(database: Bool, _ overrides: [String: String]) throws -> [String: String] {
+        var env: [String: String] = [
+            "KUBECONFIG": emulator.kubeconfigPath,
+            "HEALTH_PORT": String(try FreePort.pick()),
+            "POD_NAME": "restarter-test",
+            "LEADER_ELECTION": "false",
+            "LOG_LEVEL": "debug",
+            "CHECK_INTERVAL": "1",
+        ]
+        if database { env["DATABASE_URL"] = self.database.url }
+        for (key, value) in overrides { env[key] = value.isEmpty ? nil : value }
+        return env
+    }
+
+    /// Starts `restarter` with the environment above.
+    func startRestarter(database: Bool = false, _ overrides: [String: String]) throws -> RunningProvisioner {
+        let env = try restarterEnvironment(database: database, overrides)
+        let process = try ChildProcess(BuildProducts.path("restarter"), [], environment: env)
+        processes.withLock { $0.append(process) }
+        return RunningProvisioner(process: process, healthPort: Int(env["HEALTH_PORT"]!)!)
+    }
+
+    /// `kubectl` on the emulator's admin kubeconfig, with `input` on stdin when given.
+    func kubectl(_ arguments: [String], input: String? = nil) async throws -> (code: Int32, stdout: String, stderr: String) {
+        var args = ["--kubeconfig", emulator.kubeconfigPath] + arguments
+        if let input {
+            let file = directory + "/kubectl-input-\(UUID().uuidString).yaml"
+            try input.write(toFile: file, atomically: true, encoding: .utf8)
+            args += ["-f", file]
+        }
+        return try await ChildProcess.run("/usr/bin/env", ["kubectl"] + args, timeout: 60)
+    }
+
     /// Runs `provisioner` to completion (for `plan` and configuration errors).
     func run(_ arguments: [String] = [], _ overrides: [String: String] = [:], timeout: Double = 30) async throws -> (code: Int32, stdout: String, stderr: String) {
         try await ChildProcess.run(BuildProducts.path("provisioner"), arguments, environment: try environment(overrides), timeout: timeout)

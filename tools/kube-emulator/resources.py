@@ -54,10 +54,11 @@ EVENTS_V1 = Resource("events.k8s.io", "v1", "events", "event", "Event", True, ("
                                    "regarding.uid", "reason", "type"))
 LEASES = Resource("coordination.k8s.io", "v1", "leases", "lease", "Lease", True,
                   schema_checked=True)
+CONFIGMAPS = Resource("", "v1", "configmaps", "configmap", "ConfigMap", True, ("cm",), schema_checked=True)
 NAMESPACES = Resource("", "v1", "namespaces", "namespace", "Namespace", False, ("ns",),
                       ("status",), name_rule="label", extra_fields=("status.phase",))
 
-ALL = (JOBS, PODS, EVENTS, EVENTS_V1, LEASES, NAMESPACES)
+ALL = (JOBS, PODS, EVENTS, EVENTS_V1, LEASES, CONFIGMAPS, NAMESPACES)
 
 BY_GVR = {(r.group, r.version, r.plural): r for r in ALL}
 

@@ -22,6 +22,7 @@ SCHEMA_FILES = {
     ("events.k8s.io", "Event"): "event-events-v1.json",
     ("coordination.k8s.io", "Lease"): "lease-coordination-v1.json",
     ("", "Pod"): "pod-v1.json",
+    ("", "ConfigMap"): "configmap-v1.json",
 }
 
 TIME_REF = "io.k8s.apimachinery.pkg.apis.meta.v1.Time"

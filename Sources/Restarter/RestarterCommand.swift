@@ -1,0 +1,67 @@
+import Common
+import Foundation
+import Kube
+import Postgres
+import TenantRuntime
+
+/// `restarter`: restarts failed Jobs made by something else (SPEC "Restart logic").
+@main
+struct RestarterCommand {
+    static let usage = """
+        Usage: restarter          restart failed Kubernetes Jobs named by JOB_NAMES or selected by JOB_SELECTOR
+               restarter --help
+
+        Watches the Jobs, remembers each one's manifest when it first sees it (a ConfigMap per Job),
+        records every failure (exit codes, reasons, the end of each failed container's log; in
+        PostgreSQL too when DATABASE_URL is set) and creates the Job again after the delay.
+        Configuration: JOB_NAMES (comma-separated) or JOB_SELECTOR (label selector); optional
+        NAMESPACE, CHECK_INTERVAL (60), RESTART_DELAY (3600), RESTART_BACKOFF_FACTOR (1),
+        RESTART_DELAY_MAX (86400), SKIP_DELAY_ON_OOM (false), LOG_TAIL_LINES (50),
+        OOM_MEMORY_FACTOR / OOM_MEMORY_MAX, DATABASE_URL, HEALTH_PORT (8080), LEADER_ELECTION (true),
+        LEASE_NAME (tenant-restarter), POD_NAME, KUBE_QPS (20), KUBE_BURST (40), LOG_LEVEL, LOG_FORMAT.
+
+        Exit codes: 0 success (SIGTERM included), 1 runtime failure, 2 bad usage or configuration.
+        """
+
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        switch arguments {
+        case [], ["run"]: break
+        case ["--help"], ["-h"], ["help"]:
+            print(usage)
+            exit(ExitCode.success.rawValue)
+        default:
+            FileHandle.standardError.write(Data("restarter: unknown arguments \(arguments.joined(separator: " "))\n\n\(usage)\n".utf8))
+            exit(ExitCode.usage.rawValue)
+        }
+        KubeTransport.globalInit()
+        let deps: RestarterService.Dependencies
+        do {
+            deps = try RestarterStartup.load(environment: ProcessInfo.processInfo.environment, hostName: ProcessInfo.processInfo.hostName)
+        } catch {
+            FileHandle.standardError.write(Data("restarter: configuration error: \(error.description)\n".utf8))
+            exit(ExitCode.usage.rawValue)
+        }
+        var meta = deps.settings.logMetadata
+        meta["namespace"] = deps.namespace
+        meta["database"] = deps.database?.description ?? "none (no failure history)"
+        meta["kubernetes"] = deps.kube.description
+        deps.logger.info("starting", meta)
+        let service = RestarterService(deps)
+        let health = HealthServer(port: deps.settings.healthPort) { method, path in service.handle(method: method, path: path) }
+        do {
+            try health.start()
+        } catch {
+            deps.logger.error("cannot start the health endpoints", ["error": "\(error)"])
+            exit(ExitCode.failure.rawValue)
+        }
+        let signals = ShutdownSignal { sig in
+            deps.logger.info("shutdown requested; finishing the step in flight", ["signal": "\(sig)"])
+            service.shutdown()
+        }
+        let code = await service.run()
+        health.stop()
+        withExtendedLifetime(signals) {}
+        exit(code)
+    }
+}

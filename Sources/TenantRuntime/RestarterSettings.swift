@@ -1,0 +1,112 @@
+import Common
+import Foundation
+
+/// Everything `restarter` reads from its environment, validated in one place. The variable
+/// names are those of the Python Job restarter it replaces (flickr-immich-k8s-sync-operator).
+///
+/// | variable | default | meaning |
+/// |---|---|---|
+/// | `JOB_NAMES` | — | comma-separated names of the Jobs to restart (this or `JOB_SELECTOR`) |
+/// | `JOB_SELECTOR` | — | label selector of the Jobs to restart |
+/// | `NAMESPACE` | pod namespace, else kubeconfig context, else `default` | where the Jobs live |
+/// | `CHECK_INTERVAL` | `60` | seconds between safety re-checks of every watched Job (in memory: no API request) |
+/// | `RESTART_*`, `SKIP_DELAY_ON_OOM`, `LOG_TAIL_LINES`, `OOM_MEMORY_*` | see `RestartConfiguration` | the restart logic |
+/// | `DATABASE_URL` | unset | PostgreSQL for the failure history (`job_failures`, `audit_log`); none when unset |
+/// | `HEALTH_PORT` | `8080` | `/healthz`, `/readyz`, `/metrics` |
+/// | `LEADER_ELECTION` / `LEASE_NAME` | `true` / `tenant-restarter` | only the Lease holder acts |
+/// | `POD_NAME` | host name | this replica's identity |
+/// | `KUBE_QPS` / `KUBE_BURST` | `20` / `40` | client-side rate limit |
+/// | `LOG_LEVEL` / `LOG_FORMAT` | `info` / `text` | logging |
+public struct RestarterSettings: Sendable, Equatable {
+    /// Which Jobs are restarted.
+    public enum Target: Sendable, Equatable {
+        case names(Set<String>)
+        case selector(String)
+
+        /// The label selector the Job watch uses ("" watches every Job of the namespace and
+        /// keeps the named ones).
+        public var labelSelector: String {
+            switch self {
+            case .names: ""
+            case .selector(let selector): selector
+            }
+        }
+
+        public func matches(_ name: String) -> Bool {
+            switch self {
+            case .names(let names): names.contains(name)
+            case .selector: true  // the watch selects them
+            }
+        }
+    }
+
+    public var target: Target
+    public var namespace: String?
+    public var checkInterval: Double
+    public var restart: RestartConfiguration
+    public var healthPort: Int
+    public var leaderElection: Bool
+    public var leaseName: String
+    public var identity: String
+    public var kubeQPS: Double
+    public var kubeBurst: Int
+    public var logLevel: LogLevel
+    public var logFormat: LogFormat
+
+    public static func from(_ env: Environment, hostName: String) throws(ConfigError) -> RestarterSettings {
+        let target: Target
+        switch (env.string("JOB_NAMES"), env.string("JOB_SELECTOR")) {
+        case (let names?, nil):
+            let list = names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !list.isEmpty else {
+                throw ConfigError(name: "JOB_NAMES", value: names, problem: "names no Job; give comma-separated Job names such as \"sync-a,sync-b\"")
+            }
+            if let bad = list.first(where: { !DNSName.isSubdomain($0) }) {
+                throw ConfigError(name: "JOB_NAMES", value: names, problem: "\(JSONText.quote(bad)) is not a Job name (lowercase letters, digits, '-' and '.')")
+            }
+            target = .names(Set(list))
+        case (nil, let selector?):
+            if let problem = LabelSelector.problem(in: selector) {
+                throw ConfigError(name: "JOB_SELECTOR", value: selector, problem: "not a label selector: \(problem); e.g. \"app=sync\" or \"team in (a,b)\"")
+            }
+            target = .selector(selector)
+        case (nil, nil):
+            throw ConfigError(name: "JOB_NAMES", value: nil, problem: "set JOB_NAMES (comma-separated Job names) or JOB_SELECTOR (a label selector) to say which Jobs to restart")
+        case (_?, _?):
+            throw ConfigError(name: "JOB_SELECTOR", value: env.string("JOB_SELECTOR"), problem: "set either JOB_NAMES or JOB_SELECTOR, not both")
+        }
+        let namespace = env.string("NAMESPACE")
+        if let namespace, !DNSName.isLabel(namespace) {
+            throw ConfigError(name: "NAMESPACE", value: namespace, problem: "must be a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters")
+        }
+        let leaseName = env.string("LEASE_NAME", default: "tenant-restarter")
+        guard DNSName.isSubdomain(leaseName) else {
+            throw ConfigError(name: "LEASE_NAME", value: leaseName, problem: "must be a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', at most 253 characters")
+        }
+        return RestarterSettings(
+            target: target,
+            namespace: namespace,
+            checkInterval: try env.number("CHECK_INTERVAL", default: 60, range: 1...86400),
+            restart: try RestartConfiguration.from(env),
+            healthPort: try env.integer("HEALTH_PORT", default: 8080, range: 0...65535),
+            leaderElection: try env.boolean("LEADER_ELECTION", default: true),
+            leaseName: leaseName,
+            identity: env.string("POD_NAME", default: hostName),
+            kubeQPS: try env.number("KUBE_QPS", default: 20, range: 0.1...10_000),
+            kubeBurst: try env.integer("KUBE_BURST", default: 40, range: 1...100_000),
+            logLevel: try env.choice("LOG_LEVEL", default: LogLevel.info),
+            logFormat: try env.choice("LOG_FORMAT", default: LogFormat.text))
+    }
+
+    public var logMetadata: [String: String] {
+        var m = ["check_interval": "\(checkInterval)", "health_port": "\(healthPort)", "leader_election": "\(leaderElection)",
+                 "lease_name": leaseName, "identity": identity, "kube_qps": "\(kubeQPS)", "kube_burst": "\(kubeBurst)"]
+        switch target {
+        case .names(let names): m["job_names"] = names.sorted().joined(separator: ",")
+        case .selector(let selector): m["job_selector"] = selector
+        }
+        if let namespace { m["namespace"] = namespace }
+        m.merge(restart.logMetadata) { a, _ in a }
+        return m
+    }
+}
