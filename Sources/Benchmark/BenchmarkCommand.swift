@@ -23,7 +23,7 @@ struct BenchmarkCommand {
         KubeTransport.globalInit()
         let date = Date()
         var results: [SizeResult] = []
-        for accounts in options.sizes {
+        for accounts in options.restartsOnly ? [] : options.sizes {
             do {
                 results.append(try await SizeRun(options: options, accounts: accounts).run())
             } catch {
@@ -32,7 +32,7 @@ struct BenchmarkCommand {
             }
         }
         var defaultRateCheck: SizeResult? = nil
-        if options.defaultRateCheckSize > 0 {
+        if options.defaultRateCheckSize > 0 && !options.restartsOnly {
             do {
                 defaultRateCheck = try await SizeRun(options: options, accounts: options.defaultRateCheckSize, kubeQPS: ResultTable.defaultQPS,
                                                      kubeBurst: ResultTable.defaultBurst, convergenceOnly: true).run()
@@ -41,8 +41,24 @@ struct BenchmarkCommand {
                 exit(ExitCode.failure.rawValue)
             }
         }
-        let table = ResultTable(options: options, results: results, defaultRateCheck: defaultRateCheck, date: date, machine: machineDescription)
-        print(table.markdown, terminator: "")
+        var restarts: [RestartRun.Result] = []
+        if options.restartJobs > 0 {
+            for program in [RestartRun.Program.provisioner, .restarter] {
+                do {
+                    restarts.append(try await RestartRun(options: options, program: program, jobs: options.restartJobs).run())
+                } catch {
+                    FileHandle.standardError.write(Data("provisioner-bench: the \(program.rawValue) restart round failed: \(error)\n".utf8))
+                    exit(ExitCode.failure.rawValue)
+                }
+            }
+        }
+        if !results.isEmpty {
+            let table = ResultTable(options: options, results: results, defaultRateCheck: defaultRateCheck, date: date, machine: machineDescription)
+            print(table.markdown, terminator: "")
+        } else {
+            print("provisioner benchmark, \(ResultTable.dateText(date)), \(machineDescription)")
+        }
+        print(RestartTable.markdown(restarts, options: options), terminator: "")
     }
 
     /// "Linux 6.1.0 x86_64, 2 cores" — what the figures were measured on.

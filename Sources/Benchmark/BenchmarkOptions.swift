@@ -23,7 +23,13 @@ struct BenchmarkOptions: Sendable {
     var schemaValidation = true
     var podStartDelay = 0.05
     var provisionerPath: String
+    var restarterPath: String
     var jobTemplatePath: String
+    /// Jobs for the restart rounds of issue 11 (0: skip them); `--restarts-only` skips the rest.
+    var restartJobs = 1000
+    var restartsOnly = false
+    /// Seconds of the restart rounds' idle window.
+    var restartIdleWindow = 60.0
     /// Extra environment for the provisioner (`--env MALLOC_ARENA_MAX=2`), for experiments.
     var provisionerEnvironment: [String: String] = [:]
 
@@ -31,7 +37,8 @@ struct BenchmarkOptions: Sendable {
         Usage: provisioner-bench [--sizes 1000,10000] [--notify-samples 100] [--kube-qps 1000] [--kube-burst 1000]
                                  [--idle-passes 4] [--poll-interval 5] [--pod-start-delay 0.05] [--default-rate-check 1000]
                                  [--no-schema-validation]
-                                 [--provisioner PATH] [--job-template PATH] [--env KEY=VALUE]...
+                                 [--restart-jobs 1000] [--restart-idle-window 60] [--restarts-only]
+                                 [--provisioner PATH] [--restarter PATH] [--job-template PATH] [--env KEY=VALUE]...
         Needs TEST_DATABASE_URL (run it through scripts/bench, which starts PostgreSQL and builds release binaries).
         Prints one markdown table on stdout; progress goes to stderr.
         """
@@ -42,6 +49,7 @@ struct BenchmarkOptions: Sendable {
 
     static func parse(_ arguments: [String], packageRoot: URL, binDirectory: URL) throws(UsageError) -> BenchmarkOptions {
         var options = BenchmarkOptions(provisionerPath: binDirectory.appendingPathComponent("provisioner").path,
+                                       restarterPath: binDirectory.appendingPathComponent("restarter").path,
                                        jobTemplatePath: packageRoot.appendingPathComponent("examples/job-template.yaml").path)
         var rest = arguments[...]
         func value(_ flag: String) throws(UsageError) -> String {
@@ -71,6 +79,10 @@ struct BenchmarkOptions: Sendable {
             case "--pod-start-delay": options.podStartDelay = try number(flag, min: 0)
             case "--no-schema-validation": options.schemaValidation = false
             case "--provisioner": options.provisionerPath = try value(flag)
+            case "--restarter": options.restarterPath = try value(flag)
+            case "--restart-jobs": options.restartJobs = try number(flag, min: 0)
+            case "--restarts-only": options.restartsOnly = true
+            case "--restart-idle-window": options.restartIdleWindow = try number(flag, min: 1)
             case "--job-template": options.jobTemplatePath = try value(flag)
             case "--env":
                 let pair = try value(flag)

@@ -128,7 +128,7 @@ struct ResultTable {
         return out
     }
 
-    private static func dateText(_ date: Date) -> String {
+    static func dateText(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")

@@ -17,8 +17,9 @@ struct ProvisionerCommand {
         optional: NAMESPACE, INSTANCE, JOB_TEMPLATE (/etc/provisioner/job-template.yaml),
         POLL_INTERVAL (30), MAX_DELETES_PER_PASS (100), DRY_RUN, RERUN_AFTER_SUCCESS, LEASE_NAME,
         LEADER_ELECTION (true), POD_NAME, KUBE_QPS (20), KUBE_BURST (40), HEALTH_PORT (8080),
-        RECREATE_TIMEOUT (300), RESTART_DELAY, RESTART_BACKOFF_FACTOR, RESTART_DELAY_MAX,
-        SKIP_DELAY_ON_OOM, LOG_TAIL_LINES, LOG_LEVEL (info), LOG_FORMAT (text|json).
+        RESTART_DELAY (3600), RESTART_BACKOFF_FACTOR (1), RESTART_DELAY_MAX (86400),
+        SKIP_DELAY_ON_OOM (false), LOG_TAIL_LINES (50), OOM_MEMORY_FACTOR / OOM_MEMORY_MAX,
+        LOG_LEVEL (info), LOG_FORMAT (text|json).
 
         Exit codes: 0 success (SIGTERM included), 1 runtime failure, 2 bad usage or configuration.
         """
