@@ -69,7 +69,7 @@ import Testing
             let deletes = try await f.emulator.requests().log.filter { $0.verb == "delete" && $0.resource == "jobs" }
             #expect(!deletes.isEmpty && deletes.allSatisfy { $0.propagationPolicy == "Foreground" })
             if withDatabase {
-                let rows = try await f.query("SELECT account_id, job_uid, container_name, exit_code, log_tail, restarted_at IS NOT NULL FROM job_failures")
+                let rows = try await f.query("SELECT account_id, job_uid, container_name, exit_code, log_tail, restarted_at IS NOT NULL FROM job_failures ORDER BY id")
                 #expect(rows.count >= 1)
                 #expect(try rows.first?.decode(0, as: String?.self) == nil, "no account")
                 #expect(try rows.first?.decode(1, as: String.self) == firstUID)
