@@ -53,21 +53,6 @@ struct ProvisionerCommand {
         meta["database"] = deps.database.description
         meta["kubernetes"] = deps.kube.description
         deps.logger.info("starting", meta)
-        let service = ProvisionerService(deps)
-        let health = HealthServer(port: deps.settings.healthPort) { method, path in service.handle(method: method, path: path) }
-        do {
-            try health.start()
-        } catch {
-            deps.logger.error("cannot start the health endpoints", ["error": "\(error)"])
-            exit(ExitCode.failure.rawValue)
-        }
-        let signals = ShutdownSignal { sig in
-            deps.logger.info("shutdown requested; finishing the action in flight", ["signal": "\(sig)"])
-            service.shutdown()
-        }
-        let code = await service.run()
-        health.stop()
-        withExtendedLifetime(signals) {}
-        exit(code)
+        await ServiceMain.run(ProvisionerService(deps), healthPort: deps.settings.healthPort, logger: deps.logger)
     }
 }
