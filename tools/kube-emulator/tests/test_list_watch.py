@@ -124,14 +124,27 @@ def test_watch_from_zero_sends_synthetic_added_then_changes(fresh):
 
 
 def test_watch_from_resource_version_replays_later_changes_only(fresh):
-    fresh.create_job("before")
+    # Suspended Jobs get no pod, so the simulated controller never writes them: every change
+    # after `rv` is one this test made. (With running Jobs the controller's status update of
+    # "before" could land after `rv` on a loaded machine and be replayed first.)
+    fresh.create_job("before", spec={"suspend": True})
     rv = fresh.api("GET", JOBS).json["metadata"]["resourceVersion"]
-    fresh.create_job("after", labels={"app": "test"})
+    fresh.create_job("after", spec={"suspend": True})
+    r = fresh.api("PATCH", f"{JOBS}/before", {"metadata": {"annotations": {"touched": "yes"}}},
+                  ctype="application/merge-patch+json")
+    assert r.status == 200, r.body
     w = WatchStream(fresh, JOBS, {"resourceVersion": rv, "labelSelector": "app=test"})
     try:
-        ev = w.next()
-        assert (ev["type"], ev["object"]["metadata"]["name"]) == ("ADDED", "after"), (rv, ev["object"]["metadata"])
-        assert int(ev["object"]["metadata"]["resourceVersion"]) > int(rv)
+        fresh.create_job("marker", spec={"suspend": True})
+        seen = []
+        while not seen or seen[-1][1] != "marker":
+            ev = w.next()
+            assert ev is not None, seen
+            seen.append((ev["type"], ev["object"]["metadata"]["name"],
+                         int(ev["object"]["metadata"]["resourceVersion"])))
+        assert [(t, n) for t, n, _ in seen] == [("ADDED", "after"), ("MODIFIED", "before"),
+                                                ("ADDED", "marker")], (rv, seen)
+        assert all(v > int(rv) for _, _, v in seen)
     finally:
         w.close()
 
