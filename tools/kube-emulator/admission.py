@@ -6,8 +6,9 @@ import copy
 import re
 import uuid
 
+import govalue
 import resources as R
-from selection import label_key_errors, label_value_errors
+from selection import LabelSelector, label_key_errors, label_value_errors
 from status import ApiError, invalid
 from timeutil import now_rfc3339
 
@@ -24,6 +25,8 @@ SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alph
 
 CONTROLLER_UID = "batch.kubernetes.io/controller-uid"
 JOB_NAME = "batch.kubernetes.io/job-name"
+LEGACY_CONTROLLER_UID = "controller-uid"
+LEGACY_JOB_NAME = "job-name"
 
 # Fields the server owns: ignored (overwritten) when a client sends them.
 SERVER_META = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
@@ -101,9 +104,44 @@ def default_job_spec(spec):
     spec.setdefault("completionMode", "NonIndexed")
     spec.setdefault("suspend", False)
     spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
+    spec.setdefault("manualSelector", False)
     template = spec.setdefault("template", {})
     template.setdefault("metadata", {})
     default_pod_spec(template.setdefault("spec", {}))
+
+
+def default_job(job):
+    """SetDefaults_Job: the spec defaults, and a Job without labels takes its pod template's
+    (the user's, before the server adds its generated labels)."""
+    spec = job.setdefault("spec", {})
+    tmeta = (spec.get("template") or {}).get("metadata") or {}
+    meta = job.setdefault("metadata", {})
+    if tmeta.get("labels") is not None and not meta.get("labels"):
+        meta["labels"] = dict(tmeta["labels"])
+    default_job_spec(spec)
+
+
+def generate_selector(job):
+    """The job strategy's generateSelector (manualSelector unset or false): template labels
+    `controller-uid`, `batch.kubernetes.io/controller-uid` (the new uid), `job-name`,
+    `batch.kubernetes.io/job-name` are added only where the client did not set them (a value it
+    did set is checked by validation, not overwritten), and the selector gets
+    `batch.kubernetes.io/controller-uid: <uid>` unless it already has that key."""
+    meta = job["metadata"]
+    spec = job["spec"]
+    tmeta = spec["template"].setdefault("metadata", {})
+    labels = dict(tmeta.get("labels") or {})
+    for key in (LEGACY_JOB_NAME, JOB_NAME):
+        labels.setdefault(key, meta["name"])
+    for key in (LEGACY_CONTROLLER_UID, CONTROLLER_UID):
+        labels.setdefault(key, meta["uid"])
+    tmeta["labels"] = labels
+    selector = spec.get("selector")
+    if selector is None:
+        selector = spec["selector"] = {}
+    if selector.get("matchLabels") is None:
+        selector["matchLabels"] = {}
+    selector["matchLabels"].setdefault(CONTROLLER_UID, meta["uid"])
 
 
 # ---- per-kind validation ---------------------------------------------------------------------
@@ -131,13 +169,61 @@ def pod_spec_errors(spec, path):
     return causes
 
 
+def _has_label(labels, key, expected, path):
+    """ValidateHasLabel: the label must be there with exactly the expected value."""
+    fpath = f"{path}.labels[{key}]"
+    if key not in labels:
+        return [(fpath, "FieldValueRequired", f"Required value: must be '{expected}'")]
+    if labels[key] != expected:
+        return [(fpath, "FieldValueInvalid",
+                 f"Invalid value: {govalue.string_map(labels)}: must be '{expected}'")]
+    return []
+
+
+def _selector_matches(selector, labels):
+    try:
+        return LabelSelector.from_label_selector(selector).matches(labels)
+    except (KeyError, TypeError, AttributeError):
+        return False
+
+
+def generated_selector_errors(job, prefixed):
+    """validateGeneratedSelector: with a generated selector the template must carry the
+    generated labels for this Job's uid and name, and the selector must select them. A Job
+    re-posted with the template labels of an earlier Job (another uid) fails here."""
+    spec = job.get("spec") or {}
+    selector = spec.get("selector")
+    if spec.get("manualSelector") or selector is None:
+        return []
+    meta = job["metadata"]
+    uid, name = meta.get("uid", ""), meta.get("name", "")
+    labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+    path = "spec.template.metadata"
+    causes = _has_label(labels, LEGACY_CONTROLLER_UID, uid, path)
+    causes += _has_label(labels, LEGACY_JOB_NAME, name, path)
+    expected = {LEGACY_CONTROLLER_UID: uid, LEGACY_JOB_NAME: name}
+    if prefixed:
+        causes += _has_label(labels, CONTROLLER_UID, uid, path)
+        causes += _has_label(labels, JOB_NAME, name, path)
+        expected.update({CONTROLLER_UID: uid, JOB_NAME: name})
+    if not _selector_matches(selector, expected):
+        causes.append(("spec.selector", "FieldValueInvalid",
+                       f"Invalid value: {govalue.label_selector(selector)}: "
+                       "`selector` not auto-generated"))
+    return causes
+
+
 def job_errors(job, old=None):
+    """ValidateJob (and ValidateJobUpdate with `old`), in the real order."""
     spec = job.get("spec") or {}
     causes = []
     if old is None:
-        if spec.get("selector") is not None and not spec.get("manualSelector"):
-            causes.append(("spec.selector", "FieldValueInvalid",
-                           f"Invalid value: {spec['selector']}: `selector` not auto-generated"))
+        prefixed = True
+    else:
+        olabels = (((old.get("spec") or {}).get("template") or {}).get("metadata") or {}) \
+            .get("labels") or {}
+        prefixed = CONTROLLER_UID in olabels and JOB_NAME in olabels
+    causes += generated_selector_errors(job, prefixed)
     for field in ("parallelism", "completions", "backoffLimit"):
         v = spec.get(field)
         if isinstance(v, int) and v < 0:
@@ -153,13 +239,26 @@ def job_errors(job, old=None):
                        f"Invalid value: {ttl}: must be greater than or equal to 0"))
     template = spec.get("template") or {}
     tmeta = template.get("metadata") or {}
-    causes += labels_errors(tmeta.get("labels"), "spec.template.labels")
+    template_labels = tmeta.get("labels") or {}
+    causes += labels_errors(tmeta.get("labels"), "spec.template.metadata.labels")
     tspec = template.get("spec") or {}
+    causes += pod_spec_errors(tspec, "spec.template.spec")
     rp = tspec.get("restartPolicy")
-    if rp not in ("OnFailure", "Never"):
+    if rp in (None, "", "Always"):
+        causes.append(("spec.template.spec.restartPolicy", "FieldValueRequired",
+                       'Required value: valid values: "OnFailure", "Never"'))
+    elif rp not in ("OnFailure", "Never"):
         causes.append(("spec.template.spec.restartPolicy", "FieldValueNotSupported",
                        f'Unsupported value: "{rp}": supported values: "OnFailure", "Never"'))
-    causes += pod_spec_errors(tspec, "spec.template.spec")
+    selector = spec.get("selector")
+    if selector is None:
+        causes.append(("spec.selector", "FieldValueRequired", "Required value"))
+    else:
+        causes += labels_errors(selector.get("matchLabels"), "spec.selector.matchLabels")
+        if not _selector_matches(selector, template_labels):
+            causes.append(("spec.template.metadata.labels", "FieldValueInvalid",
+                           f"Invalid value: {govalue.string_map(template_labels)}: "
+                           "`selector` does not match template `labels`"))
     if old is not None:
         ospec = old.get("spec") or {}
         for field in ("selector", "template", "completions", "completionMode", "manualSelector"):
@@ -271,16 +370,10 @@ def prepare_create(res, obj, namespace, extra_causes=()):
     causes = list(extra_causes) + _meta_errors(res, meta, True)
     if res is R.JOBS:
         meta["generation"] = 1
-        spec = obj.setdefault("spec", {})
-        default_job_spec(spec)
+        default_job(obj)
+        if not obj["spec"].get("manualSelector"):
+            generate_selector(obj)
         causes += job_errors(obj)
-        if not causes and not spec.get("manualSelector"):
-            spec["selector"] = {"matchLabels": {CONTROLLER_UID: uid}}
-            tmeta = spec["template"].setdefault("metadata", {})
-            labels = dict(tmeta.get("labels") or {})
-            labels.update({CONTROLLER_UID: uid, JOB_NAME: meta["name"],
-                           "controller-uid": uid, "job-name": meta["name"]})
-            tmeta["labels"] = labels
         obj["status"] = {}
     elif res is R.PODS:
         default_pod_spec(obj.setdefault("spec", {}))
@@ -325,7 +418,7 @@ def prepare_update(res, old, new, subresource=None, extra_causes=()):
     if "status" in old:
         new["status"] = copy.deepcopy(old["status"])
     if res is R.JOBS:
-        default_job_spec(new.setdefault("spec", {}))
+        default_job(new)
         causes += job_errors(new, old)
         if new.get("spec") != old.get("spec"):
             meta["generation"] = (ometa.get("generation") or 1) + 1
