@@ -21,7 +21,7 @@ from admission import prepare_create, prepare_update
 from faults import new_entry
 from selection import FieldSelector, LabelSelector
 from status import (ApiError, already_exists, bad_request, conflict, expired, failure_status,
-                    invalid, not_found, success_status)
+                    invalid, invalid_resource, not_found, success_status)
 from store import dumps
 
 EXPIRED_CONTINUE = ("The provided continue parameter is too old to display a consistent list "
@@ -418,6 +418,10 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             if old is None:
                 raise not_found(res, route.name)
             want_rv = (obj.get("metadata") or {}).get("resourceVersion")
+            if patched is None and not res.unconditional_update and want_rv in (None, "", "0"):
+                raise invalid_resource(res, route.name, [(
+                    "metadata.resourceVersion", "FieldValueInvalid",
+                    "Invalid value: 0x0: must be specified for an update")])
             if want_rv and want_rv != old["metadata"]["resourceVersion"]:
                 raise conflict(res, route.name)
             new = prepare_update(res, old, obj, route.subresource, causes)

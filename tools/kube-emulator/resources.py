@@ -21,6 +21,9 @@ class Resource:
     # Field selectors the real server accepts besides metadata.name / metadata.namespace.
     extra_fields: tuple = ()
     verbs: tuple = ("create", "delete", "get", "list", "patch", "update", "watch")
+    # The strategy's AllowUnconditionalUpdate: a PUT without metadata.resourceVersion is
+    # accepted (and applied to the latest version). Leases say no.
+    unconditional_update: bool = True
 
     @property
     def group_version(self):
@@ -53,7 +56,7 @@ EVENTS_V1 = Resource("events.k8s.io", "v1", "events", "event", "Event", True, ("
                      extra_fields=("regarding.kind", "regarding.namespace", "regarding.name",
                                    "regarding.uid", "reason", "type"))
 LEASES = Resource("coordination.k8s.io", "v1", "leases", "lease", "Lease", True,
-                  schema_checked=True)
+                  schema_checked=True, unconditional_update=False)
 NAMESPACES = Resource("", "v1", "namespaces", "namespace", "Namespace", False, ("ns",),
                       ("status",), name_rule="label", extra_fields=("status.phase",))
 
