@@ -476,9 +476,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             except ValueError as e:
                 raise bad_request(f"couldn't decode DeleteOptions: {e}")
         policy = _propagation(query, body)
-        if policy is None:
-            policy = "Orphan" if res is R.JOBS else "Background"
-        if policy not in ("Foreground", "Background", "Orphan"):
+        if policy is not None and policy not in ("Foreground", "Background", "Orphan"):
             raise ApiError(422, "Invalid", f'DeleteOptions.meta.k8s.io "" is invalid: '
                            f'propagationPolicy: Unsupported value: "{policy}": supported values: '
                            f'"Foreground", "Background", "Orphan"')

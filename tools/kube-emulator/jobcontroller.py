@@ -353,7 +353,8 @@ class JobController:
         with self.store.lock:
             job = self.store.get(R.JOBS.key, ns, name)
             if job is not None and job["metadata"]["uid"] == uid:
-                self.gc.delete(R.JOBS, job, "Background")
+                # The TTL-after-finished controller deletes in the foreground.
+                self.gc.delete(R.JOBS, job, "Foreground")
 
     def pod_logs(self, ns, name):
         return self.logs.get((ns, name))

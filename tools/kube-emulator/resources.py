@@ -24,6 +24,8 @@ class Resource:
     # The strategy's AllowUnconditionalUpdate: a PUT without metadata.resourceVersion is
     # accepted (and applied to the latest version). Leases say no.
     unconditional_update: bool = True
+    # DefaultGarbageCollectionPolicy: what a DELETE without propagationPolicy does.
+    default_gc_policy: str = "Background"
 
     @property
     def group_version(self):
@@ -40,7 +42,8 @@ class Resource:
 
 
 JOBS = Resource("batch", "v1", "jobs", "job", "Job", True, (), ("status",), ("all",),
-                name_rule="label", schema_checked=True, extra_fields=("status.successful",))
+                name_rule="label", schema_checked=True, extra_fields=("status.successful",),
+                default_gc_policy="Orphan")
 PODS = Resource("", "v1", "pods", "pod", "Pod", True, ("po",), ("status", "log"), ("all",),
                 extra_fields=("spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
                               "spec.serviceAccountName", "status.phase", "status.podIP",

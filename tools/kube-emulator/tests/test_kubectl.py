@@ -110,3 +110,16 @@ def test_client_certificate_kubeconfig_works(fresh):
     assert json.loads(out)["metadata"]["name"] == "kc-cert"
     users = {e["user"] for e in fresh.control("GET", "/requests")["log"] if e["verb"] == "get"}
     assert users == {"admin"}
+
+
+def test_delete_cascade_orphan_waits_for_the_collector_and_keeps_the_pod(fresh, manifest):
+    fresh.kubectl("create", "-f", manifest("kc-orph"))
+    pod = fresh.wait_for(lambda: fresh.pods_of("kc-orph"), what="pod")[0]["metadata"]["name"]
+    fresh.control("POST", "/requests/reset")
+    out = fresh.kubectl("delete", "job", "kc-orph", "--cascade=orphan").stdout
+    assert 'job.batch "kc-orph" deleted' in out
+    assert fresh.get_job("kc-orph") is None  # kubectl waited out the orphan finalizer
+    left = fresh.api("GET", f"/api/v1/namespaces/default/pods/{pod}").json
+    assert "ownerReferences" not in left["metadata"]
+    deletes = [e for e in fresh.control("GET", "/requests")["log"] if e["verb"] == "delete"]
+    assert [e["propagationPolicy"] for e in deletes] == ["Orphan"]
