@@ -295,21 +295,72 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         self.send_json(200, out)
 
     def _log(self, route, query):
+        """pods/log: the API server's container check (validateContainer in the pod registry),
+        then the kubelet's (validateContainerLogStatus): the current instance of a running or
+        terminated container, or with previous=true the one before it (lastState.terminated)."""
         app = self.server.app
         pod = app.store.get(R.PODS.key, route.namespace, route.name)
         if pod is None:
             raise not_found(R.PODS, route.name)
-        names = [c["name"] for c in (pod.get("spec") or {}).get("containers") or []]
+        spec = pod.get("spec") or {}
+        names = [c["name"] for c in spec.get("containers") or []]
+        inits = [c["name"] for c in spec.get("initContainers") or []]
         container = query.get("container")
         if not container:
-            if len(names) != 1:
-                raise bad_request(f"a container name must be specified for pod {route.name}, "
-                                  f"choose one of: [{' '.join(names)}]")
-            container = names[0]
-        if container not in names:
+            if len(names) == 1:
+                container = names[0]
+            elif not names:
+                raise bad_request(f"a container name must be specified for pod {route.name}")
+            else:
+                msg = (f"a container name must be specified for pod {route.name}, "
+                       f"choose one of: [{' '.join(names)}]")
+                if inits:
+                    msg += f" or one of the init containers: [{' '.join(inits)}]"
+                raise bad_request(msg)
+        elif container not in names and container not in inits:
             raise bad_request(f"container {container} is not valid for pod {route.name}")
-        logs = app.controller.pod_logs(route.namespace, route.name) or {}
-        lines = list(logs.get(container) or [])
+        previous = _parse_bool(query.get("previous"), "previous")
+        if not spec.get("nodeName"):
+            return self.send_bytes(200, b"", "text/plain")  # not scheduled: an empty log
+        status = pod.get("status") or {}
+        cs = next((c for c in (status.get("containerStatuses") or []) +
+                   (status.get("initContainerStatuses") or []) if c.get("name") == container), None)
+        where = f'container "{container}" in pod "{route.name}"'
+        if cs is None:
+            raise bad_request(f"{where} is not available")
+        state = cs.get("state") or {}
+        last = (cs.get("lastState") or {}).get("terminated")
+        if previous:
+            if not last or not last.get("containerID"):
+                raise bad_request(f'previous terminated container "{container}" in pod '
+                                  f'"{route.name}" not found')
+            instance, started = -2, last.get("startedAt")
+        elif state.get("running") is not None:
+            instance, started = -1, state["running"].get("startedAt")
+        elif state.get("terminated") is not None:
+            term = state["terminated"]
+            if term.get("containerID"):
+                instance, started = -1, term.get("startedAt")
+            elif last and last.get("containerID"):
+                instance, started = -2, last.get("startedAt")
+            else:
+                raise bad_request(f"{where} is terminated")
+        elif last is not None:
+            if not last.get("containerID"):
+                raise bad_request(f"{where} is terminated")
+            instance, started = -2, last.get("startedAt")
+        elif state.get("waiting") is not None:
+            reason = state["waiting"].get("reason") or ""
+            detail = {"ErrImagePull": "image can't be pulled",
+                      "ImagePullBackOff": "trying and failing to pull image"}.get(reason, reason)
+            raise bad_request(f"{where} is waiting to start: {detail}")
+        else:
+            raise bad_request(f"{where} is waiting to start - no logs yet")
+        instances = (app.controller.pod_logs(route.namespace, route.name) or {}).get(container) or []
+        if instance == -2 and len(instances) < 2:
+            lines = []
+        else:
+            lines = list(instances[instance]) if instances else []
         tail = query.get("tailLines")
         if tail:
             try:
@@ -317,9 +368,8 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             except ValueError:
                 raise bad_request(f"invalid tailLines: {tail}")
             lines = lines[-n:] if n > 0 else []
-        if query.get("timestamps") in ("true", "1"):
-            started = pod["status"].get("startTime", "")
-            stamp = started.replace("Z", ".000000000Z")
+        if _parse_bool(query.get("timestamps"), "timestamps"):
+            stamp = (started or status.get("startTime") or "").replace("Z", ".000000000Z")
             lines = [f"{stamp} {line}" for line in lines]
         text = "".join(line + "\n" for line in lines).encode()
         limit = query.get("limitBytes")
@@ -508,6 +558,17 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                 details["group"] = res.group
             return self.send_json(200, success_status(details))
         self.send_json(200, after)
+
+
+def _parse_bool(text, name):
+    """A boolean query parameter as Go's strconv.ParseBool reads it."""
+    if text is None or text == "":
+        return False
+    if text in ("1", "t", "T", "TRUE", "true", "True"):
+        return True
+    if text in ("0", "f", "F", "FALSE", "false", "False"):
+        return False
+    raise bad_request(f'strconv.ParseBool: parsing "{text}": invalid syntax')
 
 
 def _propagation(query, body):

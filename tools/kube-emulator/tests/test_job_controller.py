@@ -155,3 +155,16 @@ def test_status_subresource_changes_only_status(fresh):
     r = fresh.api("PUT", f"{JOBS}/statusonly/status", job)
     assert r.status == 200, r.body
     assert r.json["status"] == {"active": 5} and "changed" not in r.json["metadata"]["labels"]
+
+
+def test_attempts_give_each_retry_pod_its_own_outcome(fresh):
+    fresh.create_job("second-time", spec={"backoffLimit": 1}, outcome={"attempts": [
+        {"result": "fail", "exitCode": 2, "logs": ["boom"]}, {"result": "succeed", "logs": ["ok"]}]})
+    job = finished(fresh, "second-time")
+    assert conditions(job)[-1][0] == "Complete"
+    assert job["status"]["failed"] == 1 and job["status"]["succeeded"] == 1
+    pods = {p["status"]["phase"]: p["metadata"]["name"] for p in fresh.pods_of("second-time")}
+    assert set(pods) == {"Failed", "Succeeded"}
+    log = "/api/v1/namespaces/default/pods/{}/log"
+    assert fresh.api("GET", log.format(pods["Failed"])).body == b"boom\n"
+    assert fresh.api("GET", log.format(pods["Succeeded"])).body == b"ok\n"
