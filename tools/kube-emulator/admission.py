@@ -6,12 +6,14 @@ import copy
 import re
 import uuid
 
+import events
 import govalue
 import resources as R
 from selection import LabelSelector, label_key_errors, label_value_errors
 from status import ApiError, invalid
 from timeutil import now_rfc3339
 
+_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
@@ -287,32 +289,100 @@ def lease_errors(lease):
     return causes
 
 
-def event_errors(ev, res, namespace):
+def qualified_name_errors(value):
+    """IsQualifiedName, with the real messages (an empty name fails twice)."""
+    prefix, slash, name = value.rpartition("/")
+    errs = []
+    if value.count("/") > 1:
+        return ["a qualified name must consist of alphanumeric characters, '-', '_' or '.', and "
+                "must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name', "
+                " or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?"
+                "[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. "
+                "'example.com/MyName')"]
+    if slash:
+        errs += [e for e in label_key_errors(value) if e.startswith("prefix")]
+    if not name:
+        errs.append("name part must be non-empty")
+    elif len(name) > 63:
+        errs.append("name part must be no more than 63 characters")
+    if not _QUALIFIED_NAME.match(name):
+        errs.append("name part must consist of alphanumeric characters, '-', '_' or '.', and must "
+                    "start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  "
+                    "or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?"
+                    "[A-Za-z0-9]')")
+    return errs
+
+
+def _limit(causes, ev, field, limit, required=True):
+    value = ev.get(field) or ""
+    name = {"message": "message"}.get(field, field)
+    if required and not value:
+        causes.append((name, "FieldValueRequired", "Required value"))
+    if len(value) > limit:
+        causes.append((name, "FieldValueInvalid",
+                       f'Invalid value: "": can have at most {limit} characters'))
+
+
+def event_errors(ev, res, namespace, old=None):
+    """ValidateEventCreate / ValidateEventUpdate on the stored (core) form of an Event; `res`
+    is the API it came through (core v1 stays lenient, events.k8s.io/v1 is strict). Field
+    names are the internal ones, as the real server reports them."""
     causes = []
-    core = res is R.EVENTS
-    regarding = ev.get("involvedObject" if core else "regarding") or {}
-    rns = regarding.get("namespace")
-    if rns and rns != namespace:
-        field = "involvedObject.namespace" if core else "regarding.namespace"
-        causes.append((field, "FieldValueInvalid", f'Invalid value: "{rns}": does not match '
-                       "event.namespace"))
-    if not core and not ev.get("eventTime"):
-        causes.append(("eventTime", "FieldValueRequired", "Required value"))
-    if ev.get("eventTime"):
-        controller = ev.get("reportingComponent" if core else "reportingController")
-        for field, value in (("reportingController", controller),
-                             ("reportingInstance", ev.get("reportingInstance")),
-                             ("action", ev.get("action")), ("reason", ev.get("reason"))):
-            if not value:
-                causes.append((field, "FieldValueRequired", "Required value"))
-            elif len(value) > 128:
-                causes.append((field, "FieldValueTooLong", "Too long: may not be more than 128 bytes"))
+    involved = ev.get("involvedObject") or {}
+    ions = involved.get("namespace") or ""
+    mismatch = ("involvedObject.namespace", "FieldValueInvalid",
+                f"Invalid value: {govalue.quote(ions)}: does not match event.namespace")
+    if not ev.get("eventTime"):
+        # An old-style Event: its namespace must be the involved object's ("" or "default"
+        # for an object without namespace).
+        if (not ions and namespace not in ("", "default")) or (ions and ions != namespace):
+            causes.append(mismatch)
+    else:
+        if not ions and namespace not in ("default", "kube-system"):
+            causes.append(mismatch)
+        controller = ev.get("reportingComponent") or ""
+        field = "reportingComponent" if res is R.EVENTS else "reportingController"
+        if not controller:
+            causes.append((field, "FieldValueRequired", "Required value"))
+        for msg in qualified_name_errors(controller):
+            causes.append((field, "FieldValueInvalid",
+                           f"Invalid value: {govalue.quote(controller)}: {msg}"))
+        _limit(causes, ev, "reportingInstance", 128)
+        _limit(causes, ev, "action", 128)
+        _limit(causes, ev, "reason", 128)
+        _limit(causes, ev, "message", 1024, required=False)
+    if res is R.EVENTS:
+        return causes
+    # events.k8s.io/v1: the strict checks.
+    if old is None or ev.get("series") != old.get("series"):
+        series = ev.get("series")
+        if series is not None:
+            if (series.get("count") or 0) < 2:
+                causes.append(("series.count", "FieldValueInvalid",
+                               'Invalid value: "": should be at least 2'))
+            if not series.get("lastObservedTime"):
+                causes.append(("series.lastObservedTime", "FieldValueRequired", "Required value"))
+    if old is None:
+        if not ev.get("eventTime"):
+            causes.append(("eventTime", "FieldValueRequired", "Required value"))
         if ev.get("type") not in ("Normal", "Warning"):
             causes.append(("type", "FieldValueInvalid",
-                           f'Invalid value: "{ev.get("type") or ""}": has invalid value'))
-        note = ev.get("message" if core else "note") or ""
-        if len(note) > 1024:
-            causes.append(("note", "FieldValueTooLong", "Too long: may not be more than 1024 bytes"))
+                           f'Invalid value: "": has invalid value: {ev.get("type") or ""}'))
+        for field in ("firstTimestamp", "lastTimestamp"):
+            if ev.get(field):
+                causes.append((field, "FieldValueInvalid", 'Invalid value: "": needs to be unset'))
+        if ev.get("count"):
+            causes.append(("count", "FieldValueInvalid", 'Invalid value: "": needs to be unset'))
+        if any((ev.get("source") or {}).values()):
+            causes.append(("source", "FieldValueInvalid", 'Invalid value: "": needs to be unset'))
+    else:
+        for field in ("involvedObject", "reason", "message", "source", "firstTimestamp",
+                      "lastTimestamp", "count", "type", "eventTime", "action", "related",
+                      "reportingComponent", "reportingInstance"):
+            if (ev.get(field) or None) != (old.get(field) or None):
+                name = "reportingController" if field == "reportingComponent" else field
+                causes.append((name, "FieldValueInvalid",
+                               f"Invalid value: {_short(ev.get(field))}: field is immutable"))
     return causes
 
 
@@ -341,7 +411,7 @@ def kind_errors(res, obj, old, namespace):
     if res is R.LEASES:
         return lease_errors(obj)
     if res in (R.EVENTS, R.EVENTS_V1):
-        return event_errors(obj, res, namespace)
+        return event_errors(obj, res, namespace, old)
     if res is R.PODS and old is None:
         return pod_spec_errors(obj.get("spec") or {}, "spec")
     return []
@@ -349,7 +419,9 @@ def kind_errors(res, obj, old, namespace):
 
 def prepare_create(res, obj, namespace, extra_causes=()):
     """Sets server-owned metadata and defaults, validates; raises 422 on problems.
-    Returns the object to store (without resourceVersion)."""
+    Returns the object to store (without resourceVersion). `res` is the API the object came
+    through; an Event is stored in its core v1 form whichever it was."""
+    obj = events.to_storage(res, obj)
     meta = obj.setdefault("metadata", {})
     if meta.get("resourceVersion"):
         raise ApiError(500, "InternalError", "Internal error occurred: resourceVersion should "
@@ -365,7 +437,7 @@ def prepare_create(res, obj, namespace, extra_causes=()):
     uid = str(uuid.uuid4())
     meta["uid"] = uid
     meta["creationTimestamp"] = now_rfc3339()
-    obj["apiVersion"] = res.group_version
+    obj["apiVersion"] = R.storage(res).group_version
     obj["kind"] = res.kind
     causes = list(extra_causes) + _meta_errors(res, meta, True)
     if res is R.JOBS:
@@ -389,13 +461,14 @@ def prepare_create(res, obj, namespace, extra_causes=()):
         causes += kind_errors(res, obj, None, namespace)
     if causes:
         raise invalid(res, meta.get("name", ""), causes)
-    return obj
+    return events.to_storage(R.storage(res), obj)
 
 
 def prepare_update(res, old, new, subresource=None, extra_causes=()):
     """Merges a full replacement (PUT or the result of a patch) onto the stored object the
-    way the real strategies do; validates; raises 422. Returns the object to store."""
-    new = copy.deepcopy(new)
+    way the real strategies do; validates; raises 422. Returns the object to store. `old`
+    is the stored form, `new` as sent to `res`."""
+    new = events.to_storage(res, copy.deepcopy(new))
     meta = new.setdefault("metadata", {})
     ometa = old["metadata"]
     for f in SERVER_META:
@@ -406,7 +479,7 @@ def prepare_update(res, old, new, subresource=None, extra_causes=()):
     meta["name"] = ometa["name"]
     if res.namespaced:
         meta["namespace"] = ometa["namespace"]
-    new["apiVersion"] = res.group_version
+    new["apiVersion"] = R.storage(res).group_version
     new["kind"] = res.kind
     if subresource == "status":
         # Only status changes through /status.
@@ -439,4 +512,4 @@ def prepare_update(res, old, new, subresource=None, extra_causes=()):
         causes += kind_errors(res, new, old, ometa.get("namespace"))
     if causes:
         raise invalid(res, ometa["name"], causes)
-    return new
+    return events.to_storage(R.storage(res), new)

@@ -10,6 +10,7 @@ import sys
 import time
 from urllib.parse import parse_qsl, urlsplit
 
+import events
 import openapi
 import patching
 import resources as R
@@ -244,13 +245,14 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         app = self.server.app
         if route.subresource == "log":
             return self._log(route, query)
-        obj = app.store.get(route.res.key, route.namespace, route.name)
-        if obj is None:
+        entry = app.store.entry(route.res.key, route.namespace, route.name)
+        if entry is None:
             raise not_found(route.res, route.name)
         if self._wants_table():
+            obj = entry.view(route.res)
             return self.send_json(200, tables.table(route.res, [obj], obj["metadata"]["resourceVersion"],
                                                     query.get("includeObject", "Metadata")))
-        self.send_json(200, app.store.entry(route.res.key, route.namespace, route.name).json)
+        self.send_json(200, entry.render(route.res))
 
     def _list(self, route, query, body):
         app = self.server.app
@@ -274,9 +276,9 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                 raise bad_request("continue key is not valid: illegal base64 data")
             if rv < app.store.expired_before:
                 raise ApiError(410, "Expired", EXPIRED_CONTINUE)
-        current_rv, entries, more = app.store.list(res.key, route.namespace, label_sel,
-                                                   field_sel, after, limit)
-        rv = rv or current_rv
+        # Every page is served at the first page's resourceVersion (the one in the token).
+        rv, entries, more = app.store.list(res.key, route.namespace, label_sel, field_sel, after,
+                                           limit, at_rv=rv)
         cont = None
         if more and entries:
             last = entries[-1].obj["metadata"]
@@ -284,14 +286,15 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             cont = base64.b64encode(json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start},
                                                separators=(",", ":")).encode()).decode()
         if self._wants_table():
-            return self.send_json(200, tables.table(res, [e.obj for e in entries], rv,
+            return self.send_json(200, tables.table(res, [e.view(res) for e in entries], rv,
                                                     query.get("includeObject", "Metadata"),
                                                     cont=cont))
         meta = {"resourceVersion": str(rv)}
         if cont:
             meta["continue"] = cont
         head = dumps({"kind": res.kind + "List", "apiVersion": res.group_version, "metadata": meta})
-        out = head[:-1] + b',"items":[' + b",".join(e.json for e in entries) + b"]}"
+        # Items carry no kind/apiVersion: the list's own say what they are.
+        out = head[:-1] + b',"items":[' + b",".join(e.render(res, item=True) for e in entries) + b"]}"
         self.send_json(200, out)
 
     def _log(self, route, query):
@@ -448,7 +451,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                 raise already_exists(res, name)
             if query.get("dryRun") != "All":
                 app.store.put(res.key, obj)
-        self.send_json(201, obj, headers=self._headers_out())
+        self.send_json(201, events.view(res, obj), headers=self._headers_out())
 
     def _update(self, route, query, body, patched=None):
         app = self.server.app
@@ -477,10 +480,10 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             new = prepare_update(res, old, obj, route.subresource, causes)
             new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
             if new == old or query.get("dryRun") == "All":
-                return self.send_json(200, old, headers=self._headers_out())
+                return self.send_json(200, events.view(res, old), headers=self._headers_out())
             app.store.put(res.key, new)
             app.gc.remove_if_finalized(res, new)
-        self.send_json(200, new, headers=self._headers_out())
+        self.send_json(200, events.view(res, new), headers=self._headers_out())
 
     def _patch(self, route, query, body):
         app = self.server.app
@@ -494,6 +497,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             old = app.store.get(res.key, route.namespace, route.name)
             if old is None:
                 raise not_found(res, route.name)
+            old = events.view(res, old)  # a patch applies to the object as this API shows it
             if ctype in ("application/merge-patch+json", "application/strategic-merge-patch+json"):
                 if not isinstance(patch, dict):
                     raise bad_request("patch body must be a JSON object")

@@ -10,9 +10,12 @@ import sys
 import threading
 import time
 
+import events
 import resources as R
 from store import ADDED, DELETED, MODIFIED
 from timeutil import now_rfc3339
+
+COMPONENT = "job-controller"
 
 OUTCOME_ANNOTATION = "emulator.tenant-provisioner.dev/outcome"
 NODE = "emulator-node"
@@ -170,6 +173,7 @@ class JobController:
             self.logs[(run.ns, run.pod)] = {c: [lines] for c, lines in
                                             self._logs_for(outcome, pod).items()}
             self.store.put(R.PODS.key, pod)
+            self._record(job, "Normal", "SuccessfulCreate", f"Created pod: {run.pod}")
             job = copy.deepcopy(job)
             status = job.setdefault("status", {})
             status.setdefault("startTime", now_rfc3339())
@@ -388,6 +392,7 @@ class JobController:
         job["status"]["conditions"].append(dict(cond, type="Complete"))
         job["status"]["completionTime"] = now
         self.store.put(R.JOBS.key, job)
+        self._record(job, "Normal", "Completed", "Job completed")
         self._after_finish(job)
 
     def _fail_job(self, run, job, reason, message):
@@ -400,6 +405,7 @@ class JobController:
             if pod and pod["status"].get("phase") in ("Pending", "Running"):
                 active.append(name)
                 self.store.remove(R.PODS.key, ns, name)
+                self._record(job, "Normal", "SuccessfulDelete", f"Deleted pod: {name}")
         job = copy.deepcopy(job)
         st = job.setdefault("status", {})
         failed = run.failed + len(active)
@@ -411,6 +417,7 @@ class JobController:
         job = copy.deepcopy(job)
         job["status"]["conditions"].append(dict(cond, type="Failed"))
         self.store.put(R.JOBS.key, job)
+        self._record(job, "Warning", reason, message)
         self._after_finish(job)
 
     def _after_finish(self, job):
@@ -426,6 +433,25 @@ class JobController:
             if job is not None and job["metadata"]["uid"] == uid:
                 # The TTL-after-finished controller deletes in the foreground.
                 self.gc.delete(R.JOBS, job, "Foreground")
+
+    def _record(self, job, type_, reason, message):
+        """An Event about the Job, as the real controller's event recorder writes it: a core
+        v1 Event named <job>.<hex nanoseconds>, source job-controller, count 1."""
+        meta = job["metadata"]
+        ns = meta.get("namespace")
+        now = now_rfc3339()
+        stamp = time.time_ns()
+        while self.store.get(R.EVENTS.key, ns, f"{meta['name']}.{stamp:x}") is not None:
+            stamp += 1
+        ev = {"metadata": {"name": f"{meta['name']}.{stamp:x}", "namespace": ns, "uid": _uuid(),
+                           "creationTimestamp": now},
+              "involvedObject": {"kind": "Job", "namespace": ns, "name": meta["name"],
+                                 "uid": meta["uid"], "apiVersion": "batch/v1",
+                                 "resourceVersion": meta.get("resourceVersion", "")},
+              "reason": reason, "message": message, "source": {"component": COMPONENT},
+              "firstTimestamp": now, "lastTimestamp": now, "count": 1, "type": type_,
+              "reportingComponent": COMPONENT, "reportingInstance": ""}
+        self.store.put(R.EVENTS.key, events.canonical_core(ev))
 
     def pod_logs(self, ns, name):
         return self.logs.get((ns, name))

@@ -26,6 +26,9 @@ class Resource:
     unconditional_update: bool = True
     # DefaultGarbageCollectionPolicy: what a DELETE without propagationPolicy does.
     default_gc_policy: str = "Background"
+    # The (group, plural) whose storage this resource shares, shown converted (events.py):
+    # events.k8s.io/v1 events are the core v1 events.
+    stored_as: tuple = None
 
     @property
     def group_version(self):
@@ -33,7 +36,8 @@ class Resource:
 
     @property
     def key(self):
-        return (self.group, self.plural)
+        """The storage key: objects of resources with the same key are the same objects."""
+        return self.stored_as or (self.group, self.plural)
 
     @property
     def qualified(self):
@@ -55,7 +59,7 @@ EVENTS = Resource("", "v1", "events", "event", "Event", True, ("ev",), schema_ch
                                 "involvedObject.fieldPath", "reason", "reportingComponent",
                                 "source", "type"))
 EVENTS_V1 = Resource("events.k8s.io", "v1", "events", "event", "Event", True, ("ev",),
-                     schema_checked=True,
+                     schema_checked=True, stored_as=("", "events"),
                      extra_fields=("regarding.kind", "regarding.namespace", "regarding.name",
                                    "regarding.uid", "reason", "type"))
 LEASES = Resource("coordination.k8s.io", "v1", "leases", "lease", "Lease", True,
@@ -66,6 +70,14 @@ NAMESPACES = Resource("", "v1", "namespaces", "namespace", "Namespace", False, (
 ALL = (JOBS, PODS, EVENTS, EVENTS_V1, LEASES, NAMESPACES)
 
 BY_GVR = {(r.group, r.version, r.plural): r for r in ALL}
+
+
+def storage(res):
+    """The resource whose form an object of `res` is stored in (itself, or the core v1
+    Event for events.k8s.io/v1)."""
+    if res.stored_as is None:
+        return res
+    return next(r for r in ALL if r.stored_as is None and r.key == res.stored_as)
 
 
 def lookup(group, version, plural):

@@ -168,3 +168,19 @@ def test_attempts_give_each_retry_pod_its_own_outcome(fresh):
     log = "/api/v1/namespaces/default/pods/{}/log"
     assert fresh.api("GET", log.format(pods["Failed"])).body == b"boom\n"
     assert fresh.api("GET", log.format(pods["Succeeded"])).body == b"ok\n"
+
+
+def test_status_times_are_stored_in_utc_whole_seconds(fresh):
+    fresh.create_job("stamped", spec={"suspend": True})
+    job = fresh.get_job("stamped")
+    job["status"] = {"conditions": [{"type": "Suspended", "status": "True",
+                                     "lastTransitionTime": "2026-01-02T03:04:05.678+02:00",
+                                     "lastProbeTime": "2026-01-02T03:04:05Z"}],
+                     "startTime": "2026-01-02T03:04:05.5-00:30"}
+    r = fresh.api("PUT", f"{JOBS}/stamped/status", job)
+    assert r.status == 200, r.body
+    cond = r.json["status"]["conditions"][0]
+    assert cond["lastTransitionTime"] == "2026-01-02T01:04:05Z"
+    assert cond["lastProbeTime"] == "2026-01-02T03:04:05Z"
+    assert r.json["status"]["startTime"] == "2026-01-02T03:34:05Z"
+    assert fresh.get_job("stamped")["status"] == r.json["status"]

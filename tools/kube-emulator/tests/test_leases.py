@@ -75,3 +75,14 @@ def test_python_client_replace_without_resource_version_is_422(kube):
     current = api.read_namespaced_lease("leader", "default")
     body.metadata.resource_version = current.metadata.resource_version
     assert api.replace_namespaced_lease("leader", "default", body).spec.holder_identity == "pod-p"
+
+
+def test_micro_times_come_back_in_utc_with_microseconds(fresh):
+    body = lease_body()
+    body["spec"]["acquireTime"] = "2026-01-02T03:04:05.678000+02:00"
+    body["spec"]["renewTime"] = "2026-01-02T03:04:05.678901-01:30"
+    r = fresh.api("POST", LEASES, body)
+    assert r.status == 201, r.body
+    assert r.json["spec"]["acquireTime"] == "2026-01-02T01:04:05.678000Z"
+    assert r.json["spec"]["renewTime"] == "2026-01-02T04:34:05.678901Z"
+    assert fresh.api("GET", f"{LEASES}/leader").json["spec"] == r.json["spec"]

@@ -68,6 +68,75 @@ def test_pagination_with_continue(fresh):
     assert len(rvs) == 1  # every page reports the first page's resourceVersion
 
 
+def list_page(emu, token=None, limit=3):
+    q = {"limit": limit}
+    if token:
+        q["continue"] = token
+    r = emu.api("GET", JOBS, query=q)
+    assert r.status == 200, r.body
+    return r.json
+
+
+def test_later_pages_are_a_snapshot_at_the_first_pages_resource_version(fresh):
+    for i in range(7):
+        fresh.create_job(f"p{i}", spec={"suspend": True})  # no controller writes
+    first = list_page(fresh)
+    rv = first["metadata"]["resourceVersion"]
+    assert [i["metadata"]["name"] for i in first["items"]] == ["p0", "p1", "p2"]
+    # Changes between the pages: a new Job that sorts into page 2, a change, a deletion.
+    fresh.create_job("p3a", spec={"suspend": True})
+    before = fresh.get_job("p4")
+    r = fresh.api("PATCH", f"{JOBS}/p4", {"metadata": {"labels": {"changed": "yes"}}},
+                  ctype="application/merge-patch+json")
+    assert r.status == 200
+    assert fresh.api("DELETE", f"{JOBS}/p5", query={"propagationPolicy": "Background"}).status == 200
+    second = list_page(fresh, first["metadata"]["continue"])
+    assert second["metadata"]["resourceVersion"] == rv
+    assert [i["metadata"]["name"] for i in second["items"]] == ["p3", "p4", "p5"]
+    p4 = second["items"][1]
+    assert "changed" not in p4["metadata"]["labels"]
+    assert p4["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+    assert all(int(i["metadata"]["resourceVersion"]) <= int(rv) for i in second["items"])
+    third = list_page(fresh, second["metadata"]["continue"])
+    assert third["metadata"]["resourceVersion"] == rv
+    assert [i["metadata"]["name"] for i in third["items"]] == ["p6"]
+    assert "continue" not in third["metadata"]
+    # A new list sees the present.
+    now = [i["metadata"]["name"] for i in fresh.api("GET", JOBS).json["items"]]
+    assert now == ["p0", "p1", "p2", "p3", "p3a", "p4", "p6"]
+
+
+def test_snapshot_pages_with_a_label_selector_and_a_namespace(fresh):
+    for i in range(4):
+        fresh.create_job(f"s{i}", labels={"app": "snap"}, spec={"suspend": True})
+    first = fresh.api("GET", JOBS, query={"limit": 2, "labelSelector": "app=snap"}).json
+    fresh.api("DELETE", f"{JOBS}/s2", query={"propagationPolicy": "Background"})
+    fresh.create_job("s1b", labels={"app": "snap"}, spec={"suspend": True})
+    rest = fresh.api("GET", JOBS, query={"limit": 5, "labelSelector": "app=snap",
+                                         "continue": first["metadata"]["continue"]}).json
+    assert [i["metadata"]["name"] for i in rest["items"]] == ["s2", "s3"]
+
+
+def test_list_items_carry_no_kind_or_api_version(fresh, kube):
+    fresh.create_job("typed", spec={"suspend": True})
+    body = fresh.api("GET", JOBS).json
+    assert (body["kind"], body["apiVersion"]) == ("JobList", "batch/v1")
+    (item,) = body["items"]
+    assert "kind" not in item and "apiVersion" not in item
+    got = fresh.api("GET", f"{JOBS}/typed").json
+    assert (got["kind"], got["apiVersion"]) == ("Job", "batch/v1")
+    assert {k: v for k, v in got.items() if k not in ("kind", "apiVersion")} == item
+    from kubernetes import client
+    jobs = client.BatchV1Api(kube).list_namespaced_job("default")
+    assert [j.metadata.name for j in jobs.items] == ["typed"] and jobs.items[0].kind is None
+    w = WatchStream(fresh, JOBS, {})
+    try:
+        ev = w.next()  # watch events carry whole objects, with their kind
+        assert (ev["object"]["kind"], ev["object"]["apiVersion"]) == ("Job", "batch/v1")
+    finally:
+        w.close()
+
+
 def test_expired_continue_is_gone(fresh):
     fresh.control("POST", "/config", {"goneWindow": 5})
     try:
