@@ -270,6 +270,21 @@ def job_errors(job, old=None):
     return causes
 
 
+def _pod_spec_fixed(spec):
+    """A pod spec without what an update may change: images, activeDeadlineSeconds,
+    tolerations (additions), terminationGracePeriodSeconds."""
+    spec = copy.deepcopy(spec)
+    for kind in ("containers", "initContainers"):
+        for c in spec.get(kind) or []:
+            if isinstance(c, dict):
+                c.pop("image", None)
+    for field in ("activeDeadlineSeconds", "tolerations"):
+        spec.pop(field, None)
+    if (spec.get("terminationGracePeriodSeconds") or 0) < 0:
+        spec["terminationGracePeriodSeconds"] = 1  # may be set to 1 when it was negative
+    return spec
+
+
 def _short(v):
     text = repr(v)
     return text if len(text) < 200 else text[:200] + "..."
@@ -496,7 +511,10 @@ def prepare_update(res, old, new, subresource=None, extra_causes=()):
         if new.get("spec") != old.get("spec"):
             meta["generation"] = (ometa.get("generation") or 1) + 1
     elif res is R.PODS:
-        if new.get("spec") != old.get("spec"):
+        default_pod_spec(new.setdefault("spec", {}))
+        if _pod_spec_fixed(new["spec"]) != _pod_spec_fixed(old.get("spec") or {}) or \
+                not all(t in (new["spec"].get("tolerations") or [])
+                        for t in (old.get("spec") or {}).get("tolerations") or []):
             causes.append(("spec", "FieldValueForbidden", "Forbidden: pod updates may not change "
                            "fields other than `spec.containers[*].image`, "
                            "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "

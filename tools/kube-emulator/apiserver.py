@@ -498,10 +498,13 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             if old is None:
                 raise not_found(res, route.name)
             old = events.view(res, old)  # a patch applies to the object as this API shows it
-            if ctype in ("application/merge-patch+json", "application/strategic-merge-patch+json"):
+            if ctype == "application/merge-patch+json":
                 if not isinstance(patch, dict):
                     raise bad_request("patch body must be a JSON object")
                 merged = patching.merge_patch(copy.deepcopy(old), patch)
+            elif ctype == "application/strategic-merge-patch+json":
+                merged = patching.strategic_merge_patch(copy.deepcopy(old), patch,
+                                                        schema.Schemas.root(res.group, res.kind))
             elif ctype == "application/json-patch+json":
                 merged = patching.json_patch(copy.deepcopy(old), patch)
             else:

@@ -49,3 +49,17 @@ def label_selector(sel):
             for e in exprs) + "}"
     return (f"v1.LabelSelector{{MatchLabels:{string_map(sel.get('matchLabels'))}, "
             f"MatchExpressions:{exprs_text}}}")
+
+
+def plain(v):
+    """Go's %v of a decoded JSON value (map[string]interface{} and friends): maps as
+    map[k:v] with sorted keys, lists as [a b], strings unquoted."""
+    if v is None:
+        return "<nil>"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dict):
+        return "map[" + " ".join(f"{k}:{plain(v[k])}" for k in sorted(v)) + "]"
+    if isinstance(v, list):
+        return "[" + " ".join(plain(x) for x in v) + "]"
+    return str(v)
