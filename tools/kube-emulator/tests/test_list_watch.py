@@ -260,9 +260,10 @@ def test_watch_ends_after_timeout_seconds(fresh):
 
 
 def test_cut_watch_mid_line_leaves_partial_json(fresh):
-    w = WatchStream(fresh, JOBS, {"resourceVersion": fresh.api("GET", JOBS).json["metadata"]["resourceVersion"]})
+    w = WatchStream(fresh, JOBS, {"resourceVersion": fresh.api("GET", JOBS).json["metadata"]["resourceVersion"],
+                                  "allowWatchBookmarks": "true"})
     try:
-        time.sleep(0.2)
+        assert w.next()["type"] == "BOOKMARK"  # the watch is registered
         assert fresh.control("POST", "/watches/cut", {"midLine": True})["cut"] >= 1
         data = b""
         try:
