@@ -274,11 +274,12 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                 after = (ns_, name_)
             except (ValueError, KeyError, TypeError):
                 raise bad_request("continue key is not valid: illegal base64 data")
-            if rv < app.store.expired_before:
+        with app.store.lock:  # the changes since the token's rv stay in the ring meanwhile
+            if rv is not None and rv < app.store.expired_before:
                 raise ApiError(410, "Expired", EXPIRED_CONTINUE)
-        # Every page is served at the first page's resourceVersion (the one in the token).
-        rv, entries, more = app.store.list(res.key, route.namespace, label_sel, field_sel, after,
-                                           limit, at_rv=rv)
+            # Every page is served at the first page's resourceVersion (the one in the token).
+            rv, entries, more = app.store.list(res.key, route.namespace, label_sel, field_sel,
+                                               after, limit, at_rv=rv)
         cont = None
         if more and entries:
             last = entries[-1].obj["metadata"]
