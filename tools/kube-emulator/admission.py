@@ -6,11 +6,14 @@ import copy
 import re
 import uuid
 
+import events
+import govalue
 import resources as R
-from selection import label_key_errors, label_value_errors
+from selection import LabelSelector, label_key_errors, label_value_errors
 from status import ApiError, invalid
 from timeutil import now_rfc3339
 
+_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
@@ -24,6 +27,8 @@ SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alph
 
 CONTROLLER_UID = "batch.kubernetes.io/controller-uid"
 JOB_NAME = "batch.kubernetes.io/job-name"
+LEGACY_CONTROLLER_UID = "controller-uid"
+LEGACY_JOB_NAME = "job-name"
 
 # Fields the server owns: ignored (overwritten) when a client sends them.
 SERVER_META = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
@@ -101,9 +106,44 @@ def default_job_spec(spec):
     spec.setdefault("completionMode", "NonIndexed")
     spec.setdefault("suspend", False)
     spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
+    spec.setdefault("manualSelector", False)
     template = spec.setdefault("template", {})
     template.setdefault("metadata", {})
     default_pod_spec(template.setdefault("spec", {}))
+
+
+def default_job(job):
+    """SetDefaults_Job: the spec defaults, and a Job without labels takes its pod template's
+    (the user's, before the server adds its generated labels)."""
+    spec = job.setdefault("spec", {})
+    tmeta = (spec.get("template") or {}).get("metadata") or {}
+    meta = job.setdefault("metadata", {})
+    if tmeta.get("labels") is not None and not meta.get("labels"):
+        meta["labels"] = dict(tmeta["labels"])
+    default_job_spec(spec)
+
+
+def generate_selector(job):
+    """The job strategy's generateSelector (manualSelector unset or false): template labels
+    `controller-uid`, `batch.kubernetes.io/controller-uid` (the new uid), `job-name`,
+    `batch.kubernetes.io/job-name` are added only where the client did not set them (a value it
+    did set is checked by validation, not overwritten), and the selector gets
+    `batch.kubernetes.io/controller-uid: <uid>` unless it already has that key."""
+    meta = job["metadata"]
+    spec = job["spec"]
+    tmeta = spec["template"].setdefault("metadata", {})
+    labels = dict(tmeta.get("labels") or {})
+    for key in (LEGACY_JOB_NAME, JOB_NAME):
+        labels.setdefault(key, meta["name"])
+    for key in (LEGACY_CONTROLLER_UID, CONTROLLER_UID):
+        labels.setdefault(key, meta["uid"])
+    tmeta["labels"] = labels
+    selector = spec.get("selector")
+    if selector is None:
+        selector = spec["selector"] = {}
+    if selector.get("matchLabels") is None:
+        selector["matchLabels"] = {}
+    selector["matchLabels"].setdefault(CONTROLLER_UID, meta["uid"])
 
 
 # ---- per-kind validation ---------------------------------------------------------------------
@@ -131,13 +171,61 @@ def pod_spec_errors(spec, path):
     return causes
 
 
+def _has_label(labels, key, expected, path):
+    """ValidateHasLabel: the label must be there with exactly the expected value."""
+    fpath = f"{path}.labels[{key}]"
+    if key not in labels:
+        return [(fpath, "FieldValueRequired", f"Required value: must be '{expected}'")]
+    if labels[key] != expected:
+        return [(fpath, "FieldValueInvalid",
+                 f"Invalid value: {govalue.string_map(labels)}: must be '{expected}'")]
+    return []
+
+
+def _selector_matches(selector, labels):
+    try:
+        return LabelSelector.from_label_selector(selector).matches(labels)
+    except (KeyError, TypeError, AttributeError):
+        return False
+
+
+def generated_selector_errors(job, prefixed):
+    """validateGeneratedSelector: with a generated selector the template must carry the
+    generated labels for this Job's uid and name, and the selector must select them. A Job
+    re-posted with the template labels of an earlier Job (another uid) fails here."""
+    spec = job.get("spec") or {}
+    selector = spec.get("selector")
+    if spec.get("manualSelector") or selector is None:
+        return []
+    meta = job["metadata"]
+    uid, name = meta.get("uid", ""), meta.get("name", "")
+    labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+    path = "spec.template.metadata"
+    causes = _has_label(labels, LEGACY_CONTROLLER_UID, uid, path)
+    causes += _has_label(labels, LEGACY_JOB_NAME, name, path)
+    expected = {LEGACY_CONTROLLER_UID: uid, LEGACY_JOB_NAME: name}
+    if prefixed:
+        causes += _has_label(labels, CONTROLLER_UID, uid, path)
+        causes += _has_label(labels, JOB_NAME, name, path)
+        expected.update({CONTROLLER_UID: uid, JOB_NAME: name})
+    if not _selector_matches(selector, expected):
+        causes.append(("spec.selector", "FieldValueInvalid",
+                       f"Invalid value: {govalue.label_selector(selector)}: "
+                       "`selector` not auto-generated"))
+    return causes
+
+
 def job_errors(job, old=None):
+    """ValidateJob (and ValidateJobUpdate with `old`), in the real order."""
     spec = job.get("spec") or {}
     causes = []
     if old is None:
-        if spec.get("selector") is not None and not spec.get("manualSelector"):
-            causes.append(("spec.selector", "FieldValueInvalid",
-                           f"Invalid value: {spec['selector']}: `selector` not auto-generated"))
+        prefixed = True
+    else:
+        olabels = (((old.get("spec") or {}).get("template") or {}).get("metadata") or {}) \
+            .get("labels") or {}
+        prefixed = CONTROLLER_UID in olabels and JOB_NAME in olabels
+    causes += generated_selector_errors(job, prefixed)
     for field in ("parallelism", "completions", "backoffLimit"):
         v = spec.get(field)
         if isinstance(v, int) and v < 0:
@@ -153,13 +241,26 @@ def job_errors(job, old=None):
                        f"Invalid value: {ttl}: must be greater than or equal to 0"))
     template = spec.get("template") or {}
     tmeta = template.get("metadata") or {}
-    causes += labels_errors(tmeta.get("labels"), "spec.template.labels")
+    template_labels = tmeta.get("labels") or {}
+    causes += labels_errors(tmeta.get("labels"), "spec.template.metadata.labels")
     tspec = template.get("spec") or {}
+    causes += pod_spec_errors(tspec, "spec.template.spec")
     rp = tspec.get("restartPolicy")
-    if rp not in ("OnFailure", "Never"):
+    if rp in (None, "", "Always"):
+        causes.append(("spec.template.spec.restartPolicy", "FieldValueRequired",
+                       'Required value: valid values: "OnFailure", "Never"'))
+    elif rp not in ("OnFailure", "Never"):
         causes.append(("spec.template.spec.restartPolicy", "FieldValueNotSupported",
                        f'Unsupported value: "{rp}": supported values: "OnFailure", "Never"'))
-    causes += pod_spec_errors(tspec, "spec.template.spec")
+    selector = spec.get("selector")
+    if selector is None:
+        causes.append(("spec.selector", "FieldValueRequired", "Required value"))
+    else:
+        causes += labels_errors(selector.get("matchLabels"), "spec.selector.matchLabels")
+        if not _selector_matches(selector, template_labels):
+            causes.append(("spec.template.metadata.labels", "FieldValueInvalid",
+                           f"Invalid value: {govalue.string_map(template_labels)}: "
+                           "`selector` does not match template `labels`"))
     if old is not None:
         ospec = old.get("spec") or {}
         for field in ("selector", "template", "completions", "completionMode", "manualSelector"):
@@ -167,6 +268,21 @@ def job_errors(job, old=None):
                 causes.append((f"spec.{field}", "FieldValueInvalid",
                                f"Invalid value: {_short(spec.get(field))}: field is immutable"))
     return causes
+
+
+def _pod_spec_fixed(spec):
+    """A pod spec without what an update may change: images, activeDeadlineSeconds,
+    tolerations (additions), terminationGracePeriodSeconds."""
+    spec = copy.deepcopy(spec)
+    for kind in ("containers", "initContainers"):
+        for c in spec.get(kind) or []:
+            if isinstance(c, dict):
+                c.pop("image", None)
+    for field in ("activeDeadlineSeconds", "tolerations"):
+        spec.pop(field, None)
+    if (spec.get("terminationGracePeriodSeconds") or 0) < 0:
+        spec["terminationGracePeriodSeconds"] = 1  # may be set to 1 when it was negative
+    return spec
 
 
 def _short(v):
@@ -188,32 +304,100 @@ def lease_errors(lease):
     return causes
 
 
-def event_errors(ev, res, namespace):
+def qualified_name_errors(value):
+    """IsQualifiedName, with the real messages (an empty name fails twice)."""
+    prefix, slash, name = value.rpartition("/")
+    errs = []
+    if value.count("/") > 1:
+        return ["a qualified name must consist of alphanumeric characters, '-', '_' or '.', and "
+                "must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name', "
+                " or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?"
+                "[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. "
+                "'example.com/MyName')"]
+    if slash:
+        errs += [e for e in label_key_errors(value) if e.startswith("prefix")]
+    if not name:
+        errs.append("name part must be non-empty")
+    elif len(name) > 63:
+        errs.append("name part must be no more than 63 characters")
+    if not _QUALIFIED_NAME.match(name):
+        errs.append("name part must consist of alphanumeric characters, '-', '_' or '.', and must "
+                    "start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  "
+                    "or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?"
+                    "[A-Za-z0-9]')")
+    return errs
+
+
+def _limit(causes, ev, field, limit, required=True):
+    value = ev.get(field) or ""
+    name = {"message": "message"}.get(field, field)
+    if required and not value:
+        causes.append((name, "FieldValueRequired", "Required value"))
+    if len(value) > limit:
+        causes.append((name, "FieldValueInvalid",
+                       f'Invalid value: "": can have at most {limit} characters'))
+
+
+def event_errors(ev, res, namespace, old=None):
+    """ValidateEventCreate / ValidateEventUpdate on the stored (core) form of an Event; `res`
+    is the API it came through (core v1 stays lenient, events.k8s.io/v1 is strict). Field
+    names are the internal ones, as the real server reports them."""
     causes = []
-    core = res is R.EVENTS
-    regarding = ev.get("involvedObject" if core else "regarding") or {}
-    rns = regarding.get("namespace")
-    if rns and rns != namespace:
-        field = "involvedObject.namespace" if core else "regarding.namespace"
-        causes.append((field, "FieldValueInvalid", f'Invalid value: "{rns}": does not match '
-                       "event.namespace"))
-    if not core and not ev.get("eventTime"):
-        causes.append(("eventTime", "FieldValueRequired", "Required value"))
-    if ev.get("eventTime"):
-        controller = ev.get("reportingComponent" if core else "reportingController")
-        for field, value in (("reportingController", controller),
-                             ("reportingInstance", ev.get("reportingInstance")),
-                             ("action", ev.get("action")), ("reason", ev.get("reason"))):
-            if not value:
-                causes.append((field, "FieldValueRequired", "Required value"))
-            elif len(value) > 128:
-                causes.append((field, "FieldValueTooLong", "Too long: may not be more than 128 bytes"))
+    involved = ev.get("involvedObject") or {}
+    ions = involved.get("namespace") or ""
+    mismatch = ("involvedObject.namespace", "FieldValueInvalid",
+                f"Invalid value: {govalue.quote(ions)}: does not match event.namespace")
+    if not ev.get("eventTime"):
+        # An old-style Event: its namespace must be the involved object's ("" or "default"
+        # for an object without namespace).
+        if (not ions and namespace not in ("", "default")) or (ions and ions != namespace):
+            causes.append(mismatch)
+    else:
+        if not ions and namespace not in ("default", "kube-system"):
+            causes.append(mismatch)
+        controller = ev.get("reportingComponent") or ""
+        field = "reportingComponent" if res is R.EVENTS else "reportingController"
+        if not controller:
+            causes.append((field, "FieldValueRequired", "Required value"))
+        for msg in qualified_name_errors(controller):
+            causes.append((field, "FieldValueInvalid",
+                           f"Invalid value: {govalue.quote(controller)}: {msg}"))
+        _limit(causes, ev, "reportingInstance", 128)
+        _limit(causes, ev, "action", 128)
+        _limit(causes, ev, "reason", 128)
+        _limit(causes, ev, "message", 1024, required=False)
+    if res is R.EVENTS:
+        return causes
+    # events.k8s.io/v1: the strict checks.
+    if old is None or ev.get("series") != old.get("series"):
+        series = ev.get("series")
+        if series is not None:
+            if (series.get("count") or 0) < 2:
+                causes.append(("series.count", "FieldValueInvalid",
+                               'Invalid value: "": should be at least 2'))
+            if not series.get("lastObservedTime"):
+                causes.append(("series.lastObservedTime", "FieldValueRequired", "Required value"))
+    if old is None:
+        if not ev.get("eventTime"):
+            causes.append(("eventTime", "FieldValueRequired", "Required value"))
         if ev.get("type") not in ("Normal", "Warning"):
             causes.append(("type", "FieldValueInvalid",
-                           f'Invalid value: "{ev.get("type") or ""}": has invalid value'))
-        note = ev.get("message" if core else "note") or ""
-        if len(note) > 1024:
-            causes.append(("note", "FieldValueTooLong", "Too long: may not be more than 1024 bytes"))
+                           f'Invalid value: "": has invalid value: {ev.get("type") or ""}'))
+        for field in ("firstTimestamp", "lastTimestamp"):
+            if ev.get(field):
+                causes.append((field, "FieldValueInvalid", 'Invalid value: "": needs to be unset'))
+        if ev.get("count"):
+            causes.append(("count", "FieldValueInvalid", 'Invalid value: "": needs to be unset'))
+        if any((ev.get("source") or {}).values()):
+            causes.append(("source", "FieldValueInvalid", 'Invalid value: "": needs to be unset'))
+    else:
+        for field in ("involvedObject", "reason", "message", "source", "firstTimestamp",
+                      "lastTimestamp", "count", "type", "eventTime", "action", "related",
+                      "reportingComponent", "reportingInstance"):
+            if (ev.get(field) or None) != (old.get(field) or None):
+                name = "reportingController" if field == "reportingComponent" else field
+                causes.append((name, "FieldValueInvalid",
+                               f"Invalid value: {_short(ev.get(field))}: field is immutable"))
     return causes
 
 
@@ -242,7 +426,7 @@ def kind_errors(res, obj, old, namespace):
     if res is R.LEASES:
         return lease_errors(obj)
     if res in (R.EVENTS, R.EVENTS_V1):
-        return event_errors(obj, res, namespace)
+        return event_errors(obj, res, namespace, old)
     if res is R.PODS and old is None:
         return pod_spec_errors(obj.get("spec") or {}, "spec")
     return []
@@ -250,7 +434,9 @@ def kind_errors(res, obj, old, namespace):
 
 def prepare_create(res, obj, namespace, extra_causes=()):
     """Sets server-owned metadata and defaults, validates; raises 422 on problems.
-    Returns the object to store (without resourceVersion)."""
+    Returns the object to store (without resourceVersion). `res` is the API the object came
+    through; an Event is stored in its core v1 form whichever it was."""
+    obj = events.to_storage(res, obj)
     meta = obj.setdefault("metadata", {})
     if meta.get("resourceVersion"):
         raise ApiError(500, "InternalError", "Internal error occurred: resourceVersion should "
@@ -266,21 +452,15 @@ def prepare_create(res, obj, namespace, extra_causes=()):
     uid = str(uuid.uuid4())
     meta["uid"] = uid
     meta["creationTimestamp"] = now_rfc3339()
-    obj["apiVersion"] = res.group_version
+    obj["apiVersion"] = R.storage(res).group_version
     obj["kind"] = res.kind
     causes = list(extra_causes) + _meta_errors(res, meta, True)
     if res is R.JOBS:
         meta["generation"] = 1
-        spec = obj.setdefault("spec", {})
-        default_job_spec(spec)
+        default_job(obj)
+        if not obj["spec"].get("manualSelector"):
+            generate_selector(obj)
         causes += job_errors(obj)
-        if not causes and not spec.get("manualSelector"):
-            spec["selector"] = {"matchLabels": {CONTROLLER_UID: uid}}
-            tmeta = spec["template"].setdefault("metadata", {})
-            labels = dict(tmeta.get("labels") or {})
-            labels.update({CONTROLLER_UID: uid, JOB_NAME: meta["name"],
-                           "controller-uid": uid, "job-name": meta["name"]})
-            tmeta["labels"] = labels
         obj["status"] = {}
     elif res is R.PODS:
         default_pod_spec(obj.setdefault("spec", {}))
@@ -296,13 +476,14 @@ def prepare_create(res, obj, namespace, extra_causes=()):
         causes += kind_errors(res, obj, None, namespace)
     if causes:
         raise invalid(res, meta.get("name", ""), causes)
-    return obj
+    return events.to_storage(R.storage(res), obj)
 
 
 def prepare_update(res, old, new, subresource=None, extra_causes=()):
     """Merges a full replacement (PUT or the result of a patch) onto the stored object the
-    way the real strategies do; validates; raises 422. Returns the object to store."""
-    new = copy.deepcopy(new)
+    way the real strategies do; validates; raises 422. Returns the object to store. `old`
+    is the stored form, `new` as sent to `res`."""
+    new = events.to_storage(res, copy.deepcopy(new))
     meta = new.setdefault("metadata", {})
     ometa = old["metadata"]
     for f in SERVER_META:
@@ -313,7 +494,7 @@ def prepare_update(res, old, new, subresource=None, extra_causes=()):
     meta["name"] = ometa["name"]
     if res.namespaced:
         meta["namespace"] = ometa["namespace"]
-    new["apiVersion"] = res.group_version
+    new["apiVersion"] = R.storage(res).group_version
     new["kind"] = res.kind
     if subresource == "status":
         # Only status changes through /status.
@@ -325,12 +506,15 @@ def prepare_update(res, old, new, subresource=None, extra_causes=()):
     if "status" in old:
         new["status"] = copy.deepcopy(old["status"])
     if res is R.JOBS:
-        default_job_spec(new.setdefault("spec", {}))
+        default_job(new)
         causes += job_errors(new, old)
         if new.get("spec") != old.get("spec"):
             meta["generation"] = (ometa.get("generation") or 1) + 1
     elif res is R.PODS:
-        if new.get("spec") != old.get("spec"):
+        default_pod_spec(new.setdefault("spec", {}))
+        if _pod_spec_fixed(new["spec"]) != _pod_spec_fixed(old.get("spec") or {}) or \
+                not all(t in (new["spec"].get("tolerations") or [])
+                        for t in (old.get("spec") or {}).get("tolerations") or []):
             causes.append(("spec", "FieldValueForbidden", "Forbidden: pod updates may not change "
                            "fields other than `spec.containers[*].image`, "
                            "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "
@@ -346,4 +530,4 @@ def prepare_update(res, old, new, subresource=None, extra_causes=()):
         causes += kind_errors(res, new, old, ometa.get("namespace"))
     if causes:
         raise invalid(res, ometa["name"], causes)
-    return new
+    return events.to_storage(R.storage(res), new)

@@ -10,6 +10,7 @@ import sys
 import time
 from urllib.parse import parse_qsl, urlsplit
 
+import events
 import openapi
 import patching
 import resources as R
@@ -21,7 +22,7 @@ from admission import prepare_create, prepare_update
 from faults import new_entry
 from selection import FieldSelector, LabelSelector
 from status import (ApiError, already_exists, bad_request, conflict, expired, failure_status,
-                    invalid, not_found, success_status)
+                    invalid, invalid_resource, not_found, success_status)
 from store import dumps
 
 EXPIRED_CONTINUE = ("The provided continue parameter is too old to display a consistent list "
@@ -244,13 +245,14 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         app = self.server.app
         if route.subresource == "log":
             return self._log(route, query)
-        obj = app.store.get(route.res.key, route.namespace, route.name)
-        if obj is None:
+        entry = app.store.entry(route.res.key, route.namespace, route.name)
+        if entry is None:
             raise not_found(route.res, route.name)
         if self._wants_table():
+            obj = entry.view(route.res)
             return self.send_json(200, tables.table(route.res, [obj], obj["metadata"]["resourceVersion"],
                                                     query.get("includeObject", "Metadata")))
-        self.send_json(200, app.store.entry(route.res.key, route.namespace, route.name).json)
+        self.send_json(200, entry.render(route.res))
 
     def _list(self, route, query, body):
         app = self.server.app
@@ -272,11 +274,12 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                 after = (ns_, name_)
             except (ValueError, KeyError, TypeError):
                 raise bad_request("continue key is not valid: illegal base64 data")
-            if rv < app.store.expired_before:
+        with app.store.lock:  # the changes since the token's rv stay in the ring meanwhile
+            if rv is not None and rv < app.store.expired_before:
                 raise ApiError(410, "Expired", EXPIRED_CONTINUE)
-        current_rv, entries, more = app.store.list(res.key, route.namespace, label_sel,
-                                                   field_sel, after, limit)
-        rv = rv or current_rv
+            # Every page is served at the first page's resourceVersion (the one in the token).
+            rv, entries, more = app.store.list(res.key, route.namespace, label_sel, field_sel,
+                                               after, limit, at_rv=rv)
         cont = None
         if more and entries:
             last = entries[-1].obj["metadata"]
@@ -284,32 +287,84 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             cont = base64.b64encode(json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start},
                                                separators=(",", ":")).encode()).decode()
         if self._wants_table():
-            return self.send_json(200, tables.table(res, [e.obj for e in entries], rv,
+            return self.send_json(200, tables.table(res, [e.view(res) for e in entries], rv,
                                                     query.get("includeObject", "Metadata"),
                                                     cont=cont))
         meta = {"resourceVersion": str(rv)}
         if cont:
             meta["continue"] = cont
         head = dumps({"kind": res.kind + "List", "apiVersion": res.group_version, "metadata": meta})
-        out = head[:-1] + b',"items":[' + b",".join(e.json for e in entries) + b"]}"
+        # Items carry no kind/apiVersion: the list's own say what they are.
+        out = head[:-1] + b',"items":[' + b",".join(e.render(res, item=True) for e in entries) + b"]}"
         self.send_json(200, out)
 
     def _log(self, route, query):
+        """pods/log: the API server's container check (validateContainer in the pod registry),
+        then the kubelet's (validateContainerLogStatus): the current instance of a running or
+        terminated container, or with previous=true the one before it (lastState.terminated)."""
         app = self.server.app
         pod = app.store.get(R.PODS.key, route.namespace, route.name)
         if pod is None:
             raise not_found(R.PODS, route.name)
-        names = [c["name"] for c in (pod.get("spec") or {}).get("containers") or []]
+        spec = pod.get("spec") or {}
+        names = [c["name"] for c in spec.get("containers") or []]
+        inits = [c["name"] for c in spec.get("initContainers") or []]
         container = query.get("container")
         if not container:
-            if len(names) != 1:
-                raise bad_request(f"a container name must be specified for pod {route.name}, "
-                                  f"choose one of: [{' '.join(names)}]")
-            container = names[0]
-        if container not in names:
+            if len(names) == 1:
+                container = names[0]
+            elif not names:
+                raise bad_request(f"a container name must be specified for pod {route.name}")
+            else:
+                msg = (f"a container name must be specified for pod {route.name}, "
+                       f"choose one of: [{' '.join(names)}]")
+                if inits:
+                    msg += f" or one of the init containers: [{' '.join(inits)}]"
+                raise bad_request(msg)
+        elif container not in names and container not in inits:
             raise bad_request(f"container {container} is not valid for pod {route.name}")
-        logs = app.controller.pod_logs(route.namespace, route.name) or {}
-        lines = list(logs.get(container) or [])
+        previous = _parse_bool(query.get("previous"), "previous")
+        if not spec.get("nodeName"):
+            return self.send_bytes(200, b"", "text/plain")  # not scheduled: an empty log
+        status = pod.get("status") or {}
+        cs = next((c for c in (status.get("containerStatuses") or []) +
+                   (status.get("initContainerStatuses") or []) if c.get("name") == container), None)
+        where = f'container "{container}" in pod "{route.name}"'
+        if cs is None:
+            raise bad_request(f"{where} is not available")
+        state = cs.get("state") or {}
+        last = (cs.get("lastState") or {}).get("terminated")
+        if previous:
+            if not last or not last.get("containerID"):
+                raise bad_request(f'previous terminated container "{container}" in pod '
+                                  f'"{route.name}" not found')
+            instance, started = -2, last.get("startedAt")
+        elif state.get("running") is not None:
+            instance, started = -1, state["running"].get("startedAt")
+        elif state.get("terminated") is not None:
+            term = state["terminated"]
+            if term.get("containerID"):
+                instance, started = -1, term.get("startedAt")
+            elif last and last.get("containerID"):
+                instance, started = -2, last.get("startedAt")
+            else:
+                raise bad_request(f"{where} is terminated")
+        elif last is not None:
+            if not last.get("containerID"):
+                raise bad_request(f"{where} is terminated")
+            instance, started = -2, last.get("startedAt")
+        elif state.get("waiting") is not None:
+            reason = state["waiting"].get("reason") or ""
+            detail = {"ErrImagePull": "image can't be pulled",
+                      "ImagePullBackOff": "trying and failing to pull image"}.get(reason, reason)
+            raise bad_request(f"{where} is waiting to start: {detail}")
+        else:
+            raise bad_request(f"{where} is waiting to start - no logs yet")
+        instances = (app.controller.pod_logs(route.namespace, route.name) or {}).get(container) or []
+        if instance == -2 and len(instances) < 2:
+            lines = []
+        else:
+            lines = list(instances[instance]) if instances else []
         tail = query.get("tailLines")
         if tail:
             try:
@@ -317,9 +372,8 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             except ValueError:
                 raise bad_request(f"invalid tailLines: {tail}")
             lines = lines[-n:] if n > 0 else []
-        if query.get("timestamps") in ("true", "1"):
-            started = pod["status"].get("startTime", "")
-            stamp = started.replace("Z", ".000000000Z")
+        if _parse_bool(query.get("timestamps"), "timestamps"):
+            stamp = (started or status.get("startTime") or "").replace("Z", ".000000000Z")
             lines = [f"{stamp} {line}" for line in lines]
         text = "".join(line + "\n" for line in lines).encode()
         limit = query.get("limitBytes")
@@ -398,7 +452,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                 raise already_exists(res, name)
             if query.get("dryRun") != "All":
                 app.store.put(res.key, obj)
-        self.send_json(201, obj, headers=self._headers_out())
+        self.send_json(201, events.view(res, obj), headers=self._headers_out())
 
     def _update(self, route, query, body, patched=None):
         app = self.server.app
@@ -418,15 +472,19 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             if old is None:
                 raise not_found(res, route.name)
             want_rv = (obj.get("metadata") or {}).get("resourceVersion")
+            if patched is None and not res.unconditional_update and want_rv in (None, "", "0"):
+                raise invalid_resource(res, route.name, [(
+                    "metadata.resourceVersion", "FieldValueInvalid",
+                    "Invalid value: 0x0: must be specified for an update")])
             if want_rv and want_rv != old["metadata"]["resourceVersion"]:
                 raise conflict(res, route.name)
             new = prepare_update(res, old, obj, route.subresource, causes)
             new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
             if new == old or query.get("dryRun") == "All":
-                return self.send_json(200, old, headers=self._headers_out())
+                return self.send_json(200, events.view(res, old), headers=self._headers_out())
             app.store.put(res.key, new)
             app.gc.remove_if_finalized(res, new)
-        self.send_json(200, new, headers=self._headers_out())
+        self.send_json(200, events.view(res, new), headers=self._headers_out())
 
     def _patch(self, route, query, body):
         app = self.server.app
@@ -440,10 +498,14 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             old = app.store.get(res.key, route.namespace, route.name)
             if old is None:
                 raise not_found(res, route.name)
-            if ctype in ("application/merge-patch+json", "application/strategic-merge-patch+json"):
+            old = events.view(res, old)  # a patch applies to the object as this API shows it
+            if ctype == "application/merge-patch+json":
                 if not isinstance(patch, dict):
                     raise bad_request("patch body must be a JSON object")
                 merged = patching.merge_patch(copy.deepcopy(old), patch)
+            elif ctype == "application/strategic-merge-patch+json":
+                merged = patching.strategic_merge_patch(copy.deepcopy(old), patch,
+                                                        schema.Schemas.root(res.group, res.kind))
             elif ctype == "application/json-patch+json":
                 merged = patching.json_patch(copy.deepcopy(old), patch)
             else:
@@ -472,9 +534,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             except ValueError as e:
                 raise bad_request(f"couldn't decode DeleteOptions: {e}")
         policy = _propagation(query, body)
-        if policy is None:
-            policy = "Orphan" if res is R.JOBS else "Background"
-        if policy not in ("Foreground", "Background", "Orphan"):
+        if policy is not None and policy not in ("Foreground", "Background", "Orphan"):
             raise ApiError(422, "Invalid", f'DeleteOptions.meta.k8s.io "" is invalid: '
                            f'propagationPolicy: Unsupported value: "{policy}": supported values: '
                            f'"Foreground", "Background", "Orphan"')
@@ -506,6 +566,17 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                 details["group"] = res.group
             return self.send_json(200, success_status(details))
         self.send_json(200, after)
+
+
+def _parse_bool(text, name):
+    """A boolean query parameter as Go's strconv.ParseBool reads it."""
+    if text is None or text == "":
+        return False
+    if text in ("1", "t", "T", "TRUE", "true", "True"):
+        return True
+    if text in ("0", "f", "F", "FALSE", "false", "False"):
+        return False
+    raise bad_request(f'strconv.ParseBool: parsing "{text}": invalid syntax')
 
 
 def _propagation(query, body):

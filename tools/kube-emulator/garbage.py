@@ -1,7 +1,8 @@
-"""Deletion with propagation policies, like the real garbage collector: Foreground keeps the
-owner (deletionTimestamp + `foregroundDeletion` finalizer) until its dependents are gone,
-Background deletes the owner at once and its dependents shortly after, Orphan deletes the
-owner and strips the ownerReferences from its dependents."""
+"""Deletion with propagation policies, like the registry store and the real garbage collector:
+Foreground keeps the owner (deletionTimestamp + `foregroundDeletion` finalizer) until its
+dependents are gone, Background deletes the owner at once and its dependents shortly after,
+Orphan keeps the owner (deletionTimestamp + `orphan` finalizer) until the collector has
+stripped the ownerReferences from its dependents. batch/v1 Jobs default to Orphan."""
 
 import collections
 import copy
@@ -11,6 +12,8 @@ from store import ADDED, DELETED, MODIFIED
 from timeutil import now_rfc3339
 
 BACKGROUND_DELAY = 0.05
+ORPHAN = "orphan"
+FOREGROUND = "foregroundDeletion"
 
 
 class GarbageCollector:
@@ -26,6 +29,11 @@ class GarbageCollector:
 
     def _on_change(self, change):
         if change.key != R.PODS.key:
+            # An owner gone from storage: its remaining dependents (not orphaned, not already
+            # deleted in the foreground) go shortly after, as with Background propagation.
+            if change.type == DELETED and self.owned.get(change.entry.obj["metadata"].get("uid")):
+                self.scheduler.call_later(BACKGROUND_DELAY, self._delete_dependents,
+                                          change.entry.obj["metadata"]["uid"])
             return
         if change.old is not None:
             for ref in change.old.obj["metadata"].get("ownerReferences") or []:
@@ -38,38 +46,53 @@ class GarbageCollector:
         return sorted(self.owned.get(uid, ()))
 
     def delete(self, res, obj, policy):
-        """Deletes obj under the store lock. Returns (gone_now, object_after)."""
+        """Deletes obj under the store lock, like the generic registry store with garbage
+        collection on. `policy` is the request's propagationPolicy (orphanDependents already
+        mapped to it), or None. Returns (gone_now, object_after).
+
+        Orphan (the default for batch/v1 Jobs) and Foreground add their finalizer (`orphan`,
+        `foregroundDeletion`) and set deletionTimestamp; the collector then works on the
+        dependents and removes the finalizer, and the object goes when no finalizer is left.
+        Background deletes the object now (unless other finalizers hold it)."""
         meta = obj["metadata"]
         ns, name, uid = meta.get("namespace"), meta["name"], meta["uid"]
-        if meta.get("deletionTimestamp"):
-            return False, obj  # already terminating: nothing more to do
-        if policy == "Foreground":
-            obj = copy.deepcopy(obj)
-            obj["metadata"]["deletionTimestamp"] = now_rfc3339()
-            obj["metadata"]["deletionGracePeriodSeconds"] = 0
-            fins = list(obj["metadata"].get("finalizers") or [])
-            if "foregroundDeletion" not in fins:
-                fins.append("foregroundDeletion")
-            obj["metadata"]["finalizers"] = fins
+        old_fins = list(meta.get("finalizers") or [])
+        orphan, foreground = self._gc_choice(res, old_fins, policy)
+        fins = [f for f in old_fins if f not in (ORPHAN, FOREGROUND)]
+        if orphan:
+            fins.append(ORPHAN)
+        if foreground:
+            fins.append(FOREGROUND)
+        changed = set(fins) != set(old_fins)
+        if not (old_fins or changed or meta.get("deletionTimestamp")):
+            return True, self.store.remove(res.key, ns, name)
+        if not fins:  # a terminating object whose finalizers were all dropped
+            return True, self.store.remove(res.key, ns, name)
+        obj = copy.deepcopy(obj)
+        m = obj["metadata"]
+        if not m.get("deletionTimestamp"):
+            m["deletionTimestamp"] = now_rfc3339()
+            m["deletionGracePeriodSeconds"] = 0
+        m["finalizers"] = fins
+        if changed or obj != self.store.get(res.key, ns, name):
             self.store.put(res.key, obj)
+        if changed and orphan:
+            self.scheduler.call_later(0, self._orphan_dependents, res, ns, name, uid)
+        elif changed and foreground:
             self.scheduler.call_later(0, self._foreground_dependents, res, ns, name, uid)
-            return False, obj
-        if meta.get("finalizers"):
-            obj = copy.deepcopy(obj)
-            obj["metadata"]["deletionTimestamp"] = now_rfc3339()
-            obj["metadata"]["deletionGracePeriodSeconds"] = 0
-            self.store.put(res.key, obj)
-            if policy == "Orphan":
-                self._orphan(uid)
-            else:
-                self.scheduler.call_later(BACKGROUND_DELAY, self._delete_dependents, uid)
-            return False, obj
-        gone = self.store.remove(res.key, ns, name)
-        if policy == "Orphan":
-            self._orphan(uid)
-        else:
-            self.scheduler.call_later(BACKGROUND_DELAY, self._delete_dependents, uid)
-        return True, gone
+        return False, obj
+
+    @staticmethod
+    def _gc_choice(res, finalizers, policy):
+        """(orphan, foreground): shouldOrphanDependents / shouldDeleteDependents. An explicit
+        policy wins, then a GC finalizer already on the object, then the resource's default."""
+        if policy is not None:
+            return policy == "Orphan", policy == "Foreground"
+        if ORPHAN in finalizers:
+            return True, False
+        if FOREGROUND in finalizers:
+            return False, True
+        return res.default_gc_policy == "Orphan", False
 
     def _orphan(self, uid):
         with self.store.lock:
@@ -101,16 +124,36 @@ class GarbageCollector:
             if self.dependents(uid):  # a dependent appeared meanwhile: go round again
                 self.scheduler.call_later(0, self._foreground_dependents, res, ns, name, uid)
                 return
-            obj = self.store.get(res.key, ns, name)
-            if obj is None or obj["metadata"]["uid"] != uid:
-                return
-            fins = [f for f in obj["metadata"].get("finalizers") or [] if f != "foregroundDeletion"]
-            if fins:
-                obj = copy.deepcopy(obj)
-                obj["metadata"]["finalizers"] = fins
-                self.store.put(res.key, obj)
-            else:
-                self.store.remove(res.key, ns, name)
+            self._drop_finalizer(res, ns, name, uid, FOREGROUND)
+
+    def _orphan_dependents(self, res, ns, name, uid):
+        """attemptToOrphan: the dependents lose their ownerReference to the owner, then (after
+        --foreground-delay, the collector's latency) the owner loses its `orphan` finalizer."""
+        self._orphan(uid)
+        self.scheduler.call_later(self.config.foreground_delay, self._finish_orphan,
+                                  res, ns, name, uid)
+
+    def _finish_orphan(self, res, ns, name, uid):
+        with self.store.lock:
+            if self.dependents(uid):  # adopted meanwhile: orphan those too
+                self._orphan(uid)
+            self._drop_finalizer(res, ns, name, uid, ORPHAN)
+
+    def _drop_finalizer(self, res, ns, name, uid, finalizer):
+        """Removes one GC finalizer; the object goes once no finalizer is left."""
+        obj = self.store.get(res.key, ns, name)
+        if obj is None or obj["metadata"]["uid"] != uid:
+            return
+        fins = list(obj["metadata"].get("finalizers") or [])
+        if finalizer not in fins:
+            return
+        fins.remove(finalizer)
+        if fins:
+            obj = copy.deepcopy(obj)
+            obj["metadata"]["finalizers"] = fins
+            self.store.put(res.key, obj)
+        else:
+            self.store.remove(res.key, ns, name)
 
     def remove_if_finalized(self, res, obj):
         """After an update: a terminating object whose last finalizer was removed goes away."""

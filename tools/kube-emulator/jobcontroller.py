@@ -10,9 +10,12 @@ import sys
 import threading
 import time
 
+import events
 import resources as R
 from store import ADDED, DELETED, MODIFIED
 from timeutil import now_rfc3339
+
+COMPONENT = "job-controller"
 
 OUTCOME_ANNOTATION = "emulator.tenant-provisioner.dev/outcome"
 NODE = "emulator-node"
@@ -27,7 +30,24 @@ class Run:
         self.pod = None           # current pod name
         self.finished = False
         self.pods_created = 0
-        self.failed = 0
+        self.failed = 0           # failed pods
+        self.restarts = 0         # container restarts in place (restartPolicy OnFailure)
+
+    @property
+    def attempt(self):
+        """How many container instances failed before the current one."""
+        return self.failed + self.restarts
+
+    def current_outcome(self):
+        """The outcome of the current attempt: the Job's outcome with `attempts[i]` laid over
+        it (the last entry repeats)."""
+        base = self.outcome or {}
+        attempts = base.get("attempts")
+        if not attempts:
+            return base
+        merged = {k: v for k, v in base.items() if k != "attempts"}
+        merged.update(attempts[min(self.attempt, len(attempts) - 1)])
+        return merged
 
 
 class JobController:
@@ -40,7 +60,7 @@ class JobController:
         self.runs = {}
         self.scripts = []
         self.default_outcome = None
-        self.logs = {}  # (ns, pod) -> {container: [lines]}
+        self.logs = {}  # (ns, pod) -> {container: [lines of each instance, oldest first]}
         store.listeners.append(self._on_change)
 
     # ---- outcome scripting (control API) ---------------------------------------------------
@@ -92,8 +112,9 @@ class JobController:
             if run is None or run.finished:
                 return False
             run.outcome = dict(outcome, afterSeconds=0)
+            run.outcome.pop("attempts", None)
             if run.pod:
-                self.scheduler.call_later(0, self._finish, run.uid, run.pod)
+                self.scheduler.call_later(0, self._finish, run.uid, run.pod, run.attempt)
             return True
 
     # ---- reacting to changes (called under the store lock) ---------------------------------
@@ -144,13 +165,15 @@ class JobController:
             run, job = self._live(uid)
             if run is None:
                 return
-            outcome = run.outcome or {}
+            outcome = run.current_outcome()
             fails_before_start = bool(outcome.get("podFailsBeforeStart"))
             pod = self._new_pod(job, pending=fails_before_start)
             run.pod = pod["metadata"]["name"]
             run.pods_created += 1
-            self.logs[(run.ns, run.pod)] = self._logs_for(outcome, pod)
+            self.logs[(run.ns, run.pod)] = {c: [lines] for c, lines in
+                                            self._logs_for(outcome, pod).items()}
             self.store.put(R.PODS.key, pod)
+            self._record(job, "Normal", "SuccessfulCreate", f"Created pod: {run.pod}")
             job = copy.deepcopy(job)
             status = job.setdefault("status", {})
             status.setdefault("startTime", now_rfc3339())
@@ -159,10 +182,13 @@ class JobController:
             status["terminating"] = 0
             status["uncountedTerminatedPods"] = {}
             self.store.put(R.JOBS.key, job)
-            if outcome.get("result") in ("succeed", "fail") or outcome.get("deadlineExceeded") \
-                    or fails_before_start:
-                self.scheduler.call_later(float(outcome.get("afterSeconds") or 0), self._finish,
-                                          uid, run.pod)
+            self._schedule_finish(run, outcome)
+
+    def _schedule_finish(self, run, outcome):
+        if outcome.get("result") in ("succeed", "fail") or outcome.get("deadlineExceeded") \
+                or outcome.get("podFailsBeforeStart"):
+            self.scheduler.call_later(float(outcome.get("afterSeconds") or 0), self._finish,
+                                      run.uid, run.pod, run.attempt)
 
     def _new_pod(self, job, pending):
         meta = job["metadata"]
@@ -223,13 +249,13 @@ class JobController:
             out[c["name"]] = list(lines) if lines is not None else list(common)
         return out
 
-    def _finish(self, uid, pod_name):
+    def _finish(self, uid, pod_name, attempt):
         with self.store.lock:
             run, job = self._live(uid)
-            if run is None or run.pod != pod_name:
+            if run is None or run.pod != pod_name or run.attempt != attempt:
                 return
             pod = self.store.get(R.PODS.key, run.ns, pod_name)
-            outcome = run.outcome or {}
+            outcome = run.current_outcome()
             if outcome.get("deadlineExceeded"):
                 self._fail_job(run, job, "DeadlineExceeded",
                                "Job was active longer than specified deadline")
@@ -256,6 +282,9 @@ class JobController:
                 self.store.put(R.PODS.key, pod)
                 self._succeed_job(run, job)
                 return
+            if pod["spec"].get("restartPolicy") == "OnFailure" and not outcome.get("evicted"):
+                self._restart_in_place(run, job, pod, outcome, now)
+                return
             st["phase"] = "Failed"
             if outcome.get("evicted"):
                 st["reason"] = "Evicted"
@@ -264,25 +293,9 @@ class JobController:
                 for cs in st["containerStatuses"]:
                     cs.update(ready=False, started=False, state={})
             else:
-                per = outcome.get("containers") or {}
                 for cs in st["containerStatuses"]:
-                    spec = dict(outcome, **per.get(cs["name"], {}))
-                    started = (cs["state"].get("running") or {}).get("startedAt", now)
-                    if outcome.get("podFailsBeforeStart"):
-                        term = {"exitCode": int(spec.get("exitCode", 128)),
-                                "reason": spec.get("reason") or "StartError",
-                                "message": spec.get("message") or "failed to create containerd task",
-                                "startedAt": "1970-01-01T00:00:00Z", "finishedAt": now,
-                                "containerID": cs["containerID"]}
-                    else:
-                        code = int(spec.get("exitCode", 1))
-                        term = {"exitCode": code, "reason": spec.get("reason") or
-                                ("Completed" if code == 0 else "Error"),
-                                "startedAt": started, "finishedAt": now,
-                                "containerID": cs["containerID"]}
-                        if spec.get("message"):
-                            term["message"] = spec["message"]
-                    cs.update(ready=False, started=False, state={"terminated": term})
+                    cs.update(ready=False, started=False,
+                              state={"terminated": self._termination(outcome, cs, now)})
             self.store.put(R.PODS.key, pod)
             run.failed += 1
             limit = (job.get("spec") or {}).get("backoffLimit", 6)
@@ -294,6 +307,68 @@ class JobController:
                 self.scheduler.call_later(self.config.pod_start_delay, self._start_pod, uid)
                 return
             self._fail_job(run, job, "BackoffLimitExceeded", "Job has reached the specified backoff limit")
+
+    @staticmethod
+    def _termination(outcome, cs, now):
+        """state.terminated of a container that failed the way the outcome says."""
+        spec = dict(outcome, **(outcome.get("containers") or {}).get(cs["name"], {}))
+        started = (cs["state"].get("running") or {}).get("startedAt", now)
+        if outcome.get("podFailsBeforeStart"):
+            return {"exitCode": int(spec.get("exitCode", 128)),
+                    "reason": spec.get("reason") or "StartError",
+                    "message": spec.get("message") or "failed to create containerd task",
+                    "startedAt": "1970-01-01T00:00:00Z", "finishedAt": now,
+                    "containerID": cs["containerID"]}
+        code = int(spec.get("exitCode", 1))
+        term = {"exitCode": code, "reason": spec.get("reason") or
+                ("Completed" if code == 0 else "Error"),
+                "startedAt": started, "finishedAt": now, "containerID": cs["containerID"]}
+        if spec.get("message"):
+            term["message"] = spec["message"]
+        return term
+
+    def _restart_in_place(self, run, job, pod, outcome, now):
+        """restartPolicy OnFailure: the kubelet restarts each failed container in the same pod
+        (restartCount + 1, the failure in lastState.terminated, a new container and log). The
+        Job fails once the restarts reach backoffLimit (more than 0 when it is 0), like the
+        real controller's pastBackoffLimitOnFailure; it then deletes the pod."""
+        st = pod["status"]
+        key = (run.ns, pod["metadata"]["name"])
+        restarted = []
+        for cs in st["containerStatuses"]:
+            term = self._termination(outcome, cs, now)
+            if term["exitCode"] == 0:
+                cs.update(ready=False, started=False, state={"terminated": term})
+                continue
+            cs["lastState"] = {"terminated": term}
+            cs["restartCount"] = cs.get("restartCount", 0) + 1
+            cs["containerID"] = f"containerd://{random.getrandbits(64):016x}"
+            cs.update(ready=True, started=True, state={"running": {"startedAt": now}})
+            restarted.append(cs["name"])
+        run.restarts += 1
+        limit = (job.get("spec") or {}).get("backoffLimit", 6) or 0
+        restarts = sum(cs.get("restartCount", 0) for cs in st["containerStatuses"])
+        if restarts > 0 if limit == 0 else restarts >= limit:
+            self.store.put(R.PODS.key, pod)
+            self._fail_job(run, job, "BackoffLimitExceeded",
+                           "Job has reached the specified backoff limit")
+            return
+        if not restarted:  # every container exited 0 after all
+            st["phase"] = "Succeeded"
+            self.store.put(R.PODS.key, pod)
+            self._succeed_job(run, job)
+            return
+        st["phase"] = "Running"
+        for cond in st.get("conditions") or []:
+            if cond["type"] in ("Ready", "ContainersReady"):
+                cond["status"] = "True"
+        nxt = run.current_outcome()
+        logs = self._logs_for(nxt, pod)
+        instances = self.logs.setdefault(key, {})
+        for name in restarted:
+            instances.setdefault(name, []).append(logs.get(name, []))
+        self.store.put(R.PODS.key, pod)
+        self._schedule_finish(run, nxt)
 
     def _deadline(self, uid):
         with self.store.lock:
@@ -317,18 +392,20 @@ class JobController:
         job["status"]["conditions"].append(dict(cond, type="Complete"))
         job["status"]["completionTime"] = now
         self.store.put(R.JOBS.key, job)
+        self._record(job, "Normal", "Completed", "Job completed")
         self._after_finish(job)
 
     def _fail_job(self, run, job, reason, message):
+        """The Job failed: its active pods are deleted (and counted as failed)."""
         run.finished = True
         now = now_rfc3339()
         active = []
-        if reason == "DeadlineExceeded":
-            for ns, name in self.gc.dependents(run.uid):
-                pod = self.store.get(R.PODS.key, ns, name)
-                if pod and pod["status"].get("phase") in ("Pending", "Running"):
-                    active.append(name)
-                    self.store.remove(R.PODS.key, ns, name)
+        for ns, name in self.gc.dependents(run.uid):
+            pod = self.store.get(R.PODS.key, ns, name)
+            if pod and pod["status"].get("phase") in ("Pending", "Running"):
+                active.append(name)
+                self.store.remove(R.PODS.key, ns, name)
+                self._record(job, "Normal", "SuccessfulDelete", f"Deleted pod: {name}")
         job = copy.deepcopy(job)
         st = job.setdefault("status", {})
         failed = run.failed + len(active)
@@ -340,6 +417,7 @@ class JobController:
         job = copy.deepcopy(job)
         job["status"]["conditions"].append(dict(cond, type="Failed"))
         self.store.put(R.JOBS.key, job)
+        self._record(job, "Warning", reason, message)
         self._after_finish(job)
 
     def _after_finish(self, job):
@@ -353,7 +431,27 @@ class JobController:
         with self.store.lock:
             job = self.store.get(R.JOBS.key, ns, name)
             if job is not None and job["metadata"]["uid"] == uid:
-                self.gc.delete(R.JOBS, job, "Background")
+                # The TTL-after-finished controller deletes in the foreground.
+                self.gc.delete(R.JOBS, job, "Foreground")
+
+    def _record(self, job, type_, reason, message):
+        """An Event about the Job, as the real controller's event recorder writes it: a core
+        v1 Event named <job>.<hex nanoseconds>, source job-controller, count 1."""
+        meta = job["metadata"]
+        ns = meta.get("namespace")
+        now = now_rfc3339()
+        stamp = time.time_ns()
+        while self.store.get(R.EVENTS.key, ns, f"{meta['name']}.{stamp:x}") is not None:
+            stamp += 1
+        ev = {"metadata": {"name": f"{meta['name']}.{stamp:x}", "namespace": ns, "uid": _uuid(),
+                           "creationTimestamp": now},
+              "involvedObject": {"kind": "Job", "namespace": ns, "name": meta["name"],
+                                 "uid": meta["uid"], "apiVersion": "batch/v1",
+                                 "resourceVersion": meta.get("resourceVersion", "")},
+              "reason": reason, "message": message, "source": {"component": COMPONENT},
+              "firstTimestamp": now, "lastTimestamp": now, "count": 1, "type": type_,
+              "reportingComponent": COMPONENT, "reportingInstance": ""}
+        self.store.put(R.EVENTS.key, events.canonical_core(ev))
 
     def pod_logs(self, ns, name):
         return self.logs.get((ns, name))

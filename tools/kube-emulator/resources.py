@@ -21,6 +21,14 @@ class Resource:
     # Field selectors the real server accepts besides metadata.name / metadata.namespace.
     extra_fields: tuple = ()
     verbs: tuple = ("create", "delete", "get", "list", "patch", "update", "watch")
+    # The strategy's AllowUnconditionalUpdate: a PUT without metadata.resourceVersion is
+    # accepted (and applied to the latest version). Leases say no.
+    unconditional_update: bool = True
+    # DefaultGarbageCollectionPolicy: what a DELETE without propagationPolicy does.
+    default_gc_policy: str = "Background"
+    # The (group, plural) whose storage this resource shares, shown converted (events.py):
+    # events.k8s.io/v1 events are the core v1 events.
+    stored_as: tuple = None
 
     @property
     def group_version(self):
@@ -28,7 +36,8 @@ class Resource:
 
     @property
     def key(self):
-        return (self.group, self.plural)
+        """The storage key: objects of resources with the same key are the same objects."""
+        return self.stored_as or (self.group, self.plural)
 
     @property
     def qualified(self):
@@ -37,7 +46,8 @@ class Resource:
 
 
 JOBS = Resource("batch", "v1", "jobs", "job", "Job", True, (), ("status",), ("all",),
-                name_rule="label", schema_checked=True, extra_fields=("status.successful",))
+                name_rule="label", schema_checked=True, extra_fields=("status.successful",),
+                default_gc_policy="Orphan")
 PODS = Resource("", "v1", "pods", "pod", "Pod", True, ("po",), ("status", "log"), ("all",),
                 extra_fields=("spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
                               "spec.serviceAccountName", "status.phase", "status.podIP",
@@ -49,11 +59,11 @@ EVENTS = Resource("", "v1", "events", "event", "Event", True, ("ev",), schema_ch
                                 "involvedObject.fieldPath", "reason", "reportingComponent",
                                 "source", "type"))
 EVENTS_V1 = Resource("events.k8s.io", "v1", "events", "event", "Event", True, ("ev",),
-                     schema_checked=True,
+                     schema_checked=True, stored_as=("", "events"),
                      extra_fields=("regarding.kind", "regarding.namespace", "regarding.name",
                                    "regarding.uid", "reason", "type"))
 LEASES = Resource("coordination.k8s.io", "v1", "leases", "lease", "Lease", True,
-                  schema_checked=True)
+                  schema_checked=True, unconditional_update=False)
 CONFIGMAPS = Resource("", "v1", "configmaps", "configmap", "ConfigMap", True, ("cm",), schema_checked=True)
 NAMESPACES = Resource("", "v1", "namespaces", "namespace", "Namespace", False, ("ns",),
                       ("status",), name_rule="label", extra_fields=("status.phase",))
@@ -61,6 +71,14 @@ NAMESPACES = Resource("", "v1", "namespaces", "namespace", "Namespace", False, (
 ALL = (JOBS, PODS, EVENTS, EVENTS_V1, LEASES, CONFIGMAPS, NAMESPACES)
 
 BY_GVR = {(r.group, r.version, r.plural): r for r in ALL}
+
+
+def storage(res):
+    """The resource whose form an object of `res` is stored in (itself, or the core v1
+    Event for events.k8s.io/v1)."""
+    if res.stored_as is None:
+        return res
+    return next(r for r in ALL if r.stored_as is None and r.key == res.stored_as)
 
 
 def lookup(group, version, plural):

@@ -4,7 +4,8 @@ package kubernetes-validate), the way the API server's Go decoder treats them:
 - a value of the wrong JSON type -> 400 BadRequest (Go's "cannot unmarshal ...");
 - a badly formatted metav1.Time / metav1.MicroTime -> 400;
 - an unknown field -> dropped and reported as a warning (or 400 with fieldValidation=Strict);
-- a missing required field or a value outside an enum -> 422 Invalid causes.
+- a missing required field or a value outside an enum -> 422 Invalid causes;
+- a metav1.Time comes back in UTC, whole seconds; a metav1.MicroTime in UTC, microseconds.
 
 The schemas are walked directly (no generic validator) so errors carry Go-style field paths
 like `spec.template.spec.containers[0].foo`. Definitions load once, lazily."""
@@ -13,6 +14,8 @@ import json
 import os
 import re
 import threading
+
+from timeutil import canonical_micro_time, canonical_time
 
 SCHEMA_VERSION = "v1.31.0-local-strict"
 
@@ -23,6 +26,7 @@ SCHEMA_FILES = {
     ("coordination.k8s.io", "Lease"): "lease-coordination-v1.json",
     ("", "Pod"): "pod-v1.json",
     ("", "ConfigMap"): "configmap-v1.json",
+    ("", "Namespace"): "namespace-v1.json",
 }
 
 TIME_REF = "io.k8s.apimachinery.pkg.apis.meta.v1.Time"
@@ -101,13 +105,31 @@ def _join(path, key):
 
 def decode(group, kind, obj):
     """Walks obj against the official schema of (group, kind); removes unknown fields from obj
-    in place. Returns a DecodeResult (empty lists when everything is fine)."""
+    and rewrites its timestamps in place. Returns a DecodeResult (empty lists when everything
+    is fine)."""
     result = DecodeResult()
     root = Schemas.root(group, kind)
     if root is None:
         return result
     _walk(obj, root, "", kind, None, result, top=True)
     return result
+
+
+def resolve(schema):
+    """A schema with its $ref followed (for callers walking a schema themselves)."""
+    return _resolve(schema)[0] if schema else None
+
+
+def property_schema(schema, key):
+    """The schema of `key` in an object schema (None when unknown)."""
+    schema = resolve(schema)
+    if not schema:
+        return None
+    props = schema.get("properties")
+    if props is not None and key in props:
+        return props[key]
+    addl = schema.get("additionalProperties")
+    return addl if isinstance(addl, dict) else None
 
 
 def _resolve(schema):
@@ -123,7 +145,7 @@ def _walk(value, schema, path, struct, ref, result, top=False):
     if new_ref:
         ref = new_ref
     if value is None:
-        return
+        return value
     if ref == TIME_REF or ref == MICRO_TIME_REF:
         micro = ref == MICRO_TIME_REF
         if not isinstance(value, str):
@@ -134,13 +156,15 @@ def _walk(value, schema, path, struct, ref, result, top=False):
             layout = "2006-01-02T15:04:05.000000Z07:00" if micro else "2006-01-02T15:04:05Z07:00"
             result.type_errors.append(f'parsing time "{value}" as "{layout}": cannot parse '
                                       f'"{value}" as "{layout}"')
-        return
+        else:
+            return canonical_micro_time(value) if micro else canonical_time(value)
+        return value
     if "oneOf" in schema:  # IntOrString, Quantity: a string or a number
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             result.type_errors.append(
                 f"json: cannot unmarshal {_json_type(value)} into Go struct field {struct}.{path} "
                 f"of type {'intstr.IntOrString' if 'intstr' in (ref or '') else 'resource.Quantity'}")
-        return
+        return value
     types = schema.get("type")
     t = types[0] if isinstance(types, list) else types
     ok = True
@@ -162,7 +186,7 @@ def _walk(value, schema, path, struct, ref, result, top=False):
         result.type_errors.append(
             f"json: cannot unmarshal {_json_type(value)} into Go struct field {struct}.{path} of "
             f"type {_go_type(schema, new_ref)}")
-        return
+        return value
     enum = schema.get("enum")
     if enum and not top and path not in ("apiVersion", "kind") and value not in enum:
         supported = ", ".join(f'"{e}"' for e in enum)
@@ -172,10 +196,10 @@ def _walk(value, schema, path, struct, ref, result, top=False):
         items = schema.get("items")
         if items:
             for i, item in enumerate(value):
-                _walk(item, items, f"{path}[{i}]", struct, None, result)
-        return
+                value[i] = _walk(item, items, f"{path}[{i}]", struct, None, result)
+        return value
     if t != "object":
-        return
+        return value
     props = schema.get("properties")
     addl = schema.get("additionalProperties")
     child_struct = ref.rsplit(".", 1)[-1] if ref else struct
@@ -186,12 +210,13 @@ def _walk(value, schema, path, struct, ref, result, top=False):
         for key in list(value):
             sub = props.get(key)
             if sub is not None:
-                _walk(value[key], sub, _join(path, key), child_struct, None, result)
+                value[key] = _walk(value[key], sub, _join(path, key), child_struct, None, result)
             elif addl is False:
                 result.unknown.append(_join(path, key))
                 del value[key]
             elif isinstance(addl, dict):
-                _walk(value[key], addl, _join(path, key), child_struct, None, result)
+                value[key] = _walk(value[key], addl, _join(path, key), child_struct, None, result)
     elif isinstance(addl, dict):
         for key in value:
-            _walk(value[key], addl, _join(path, key), child_struct, None, result)
+            value[key] = _walk(value[key], addl, _join(path, key), child_struct, None, result)
+    return value

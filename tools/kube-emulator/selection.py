@@ -177,12 +177,17 @@ def _lookup(obj, path):
 class FieldSelector:
     """A parsed field selector: equality / inequality on a few known fields."""
 
-    def __init__(self, requirements):
+    def __init__(self, requirements, res=None):
         self.requirements = requirements  # list of (path, negate, value)
+        self.res = res                    # whose view of a stored object the fields name
 
     @property
     def empty(self):
         return not self.requirements
+
+    def matches_entry(self, entry):
+        """Matches a store Entry, as the selector's resource shows it."""
+        return self.matches(entry.view(self.res))
 
     def exact_name(self):
         """The name if the selector pins metadata.name to one value (used by watches)."""
@@ -203,7 +208,7 @@ class FieldSelector:
             if path not in allowed:
                 raise bad_request(f'field label not supported: {path}')
             reqs.append((path, m.group(2) == "!=", m.group(3).strip()))
-        return FieldSelector(reqs)
+        return FieldSelector(reqs, res)
 
     def matches(self, obj):
         for path, negate, value in self.requirements:

@@ -75,5 +75,17 @@ def invalid(res, name, causes):
                     details)
 
 
+def invalid_resource(res, name, causes):
+    """422 Invalid named by the resource (`leases.coordination.k8s.io "x" is invalid`), as the
+    generic registry store answers before any validation of the kind."""
+    joined = ", ".join(f"{field}: {msg}" for field, _, msg in causes)
+    if len(causes) > 1:
+        joined = "[" + joined + "]"
+    details = {"name": name, "group": res.group, "kind": res.plural,
+               "causes": [{"reason": typ, "message": msg, "field": field}
+                          for field, typ, msg in causes]}
+    return ApiError(422, "Invalid", f'{res.qualified} "{name}" is invalid: {joined}', details)
+
+
 def expired(message):
     return ApiError(410, "Expired", message)

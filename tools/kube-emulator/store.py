@@ -6,9 +6,11 @@ a reference (and its cached JSON) without copying."""
 
 import bisect
 import collections
+import heapq
 import json
 import threading
 
+import events
 from status import expired
 
 ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
@@ -19,18 +21,47 @@ def dumps(obj):
 
 
 class Entry:
-    """One stored object and its JSON, serialized once on first use."""
-    __slots__ = ("obj", "_json")
+    """One stored object and its JSON, serialized once per form on first use: as the object
+    (get, watch) or as a list item (no kind/apiVersion, as the real server writes `items`),
+    and for resources that show another's storage (events.k8s.io/v1) converted."""
+    __slots__ = ("obj", "_json", "_cache")
 
     def __init__(self, obj):
         self.obj = obj
         self._json = None
+        self._cache = None
 
     @property
     def json(self):
         if self._json is None:
             self._json = dumps(self.obj)
         return self._json
+
+    def _cached(self, key, make):
+        if self._cache is None:
+            self._cache = {}
+        value = self._cache.get(key)
+        if value is None:
+            value = self._cache[key] = make()
+        return value
+
+    def view(self, res):
+        """The object as `res` shows it."""
+        if res is None or res.stored_as is None:
+            return self.obj
+        return self._cached(("view", res.group), lambda: events.view(res, self.obj))
+
+    def render(self, res=None, item=False):
+        """JSON bytes of the object as `res` shows it; as a list item with `item`."""
+        converted = res is not None and res.stored_as is not None
+        if not item and not converted:
+            return self.json
+        def make():
+            obj = self.view(res)
+            if item:
+                obj = {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
+            return dumps(obj)
+        return self._cached(("json", res.group if converted else None, item), make)
 
     @property
     def labels(self):
@@ -64,7 +95,7 @@ class Watcher:
             return False
         if self.label_sel is not None and not self.label_sel.matches(entry.labels):
             return False
-        if self.field_sel is not None and not self.field_sel.matches(entry.obj):
+        if self.field_sel is not None and not self.field_sel.matches_entry(entry):
             return False
         return True
 
@@ -128,36 +159,56 @@ class Store:
             self._sorted[key] = keys
         return keys
 
-    def list(self, key, ns=None, label_sel=None, field_sel=None, after=None, limit=0):
+    def list(self, key, ns=None, label_sel=None, field_sel=None, after=None, limit=0, at_rv=None):
         """Entries in key order (namespace, name) matching the filters, starting after the
-        `after` key; at most `limit` (0 = all). Returns (rv, entries, more_after_last)."""
+        `after` key; at most `limit` (0 = all). With `at_rv`, the objects as they were at that
+        resourceVersion (a later page of a paginated list: the changes since are undone from
+        the change ring; the caller checked that they are all still there).
+        Returns (rv, entries, more_after_last)."""
         with self.lock:
             objs = self.objects[key]
             keys = self.sorted_keys(key)
-            if ns is not None:
-                start = bisect.bisect_left(keys, (ns, ""))
-            else:
-                start = 0
+            overlay = self._state_at(key, at_rv) if at_rv is not None and at_rv < self.rv else {}
+            lo = (ns, "") if ns is not None else None
             if after is not None:
-                start = max(start, bisect.bisect_right(keys, tuple(after)))
+                after = tuple(after)
+            start = bisect.bisect_left(keys, lo) if lo is not None else 0
+            if after is not None:
+                start = max(start, bisect.bisect_right(keys, after))
+            candidates = keys[start:] if not overlay else heapq.merge(
+                keys[start:], sorted(k for k in overlay if k not in objs and
+                                     (lo is None or k >= lo) and (after is None or k > after)))
             label_sel = None if label_sel is None or label_sel.empty else label_sel
             field_sel = None if field_sel is None or field_sel.empty else field_sel
             out = []
             more = False
-            for i in range(start, len(keys)):
-                k = keys[i]
+            for k in candidates:
                 if ns is not None and k[0] != ns:
                     break
-                entry = objs[k]
+                entry = overlay[k] if k in overlay else objs[k]
+                if entry is None:  # created after at_rv
+                    continue
                 if label_sel is not None and not label_sel.matches(entry.labels):
                     continue
-                if field_sel is not None and not field_sel.matches(entry.obj):
+                if field_sel is not None and not field_sel.matches_entry(entry):
                     continue
                 if limit and len(out) == limit:
                     more = True
                     break
                 out.append(entry)
-            return self.rv, out, more
+            return (at_rv if at_rv is not None else self.rv), out, more
+
+    def _state_at(self, key, rv):
+        """{(ns, name): Entry or None} for every object of `key` changed after `rv`: how it
+        was at `rv` (None: it did not exist)."""
+        state = {}
+        for change in reversed(self.ring):
+            if change.rv <= rv:
+                break
+            if change.key == key:
+                meta = change.entry.obj["metadata"]
+                state[(meta.get("namespace") or "", meta["name"])] = change.old
+        return state
 
     # ---- writes ------------------------------------------------------------------------
 

@@ -34,10 +34,10 @@ def serve(handler, app, route, query):
 
     def render(type_, entry):
         if as_table:
-            return _event(type_, dumps(tables.table(res, [entry.obj],
-                                                    entry.obj["metadata"]["resourceVersion"],
+            obj = entry.view(res)
+            return _event(type_, dumps(tables.table(res, [obj], obj["metadata"]["resourceVersion"],
                                                     include)))
-        return _event(type_, entry.json)
+        return _event(type_, entry.render(res))
 
     handler.send_response(200)
     handler.send_header("Content-Type", "application/json")

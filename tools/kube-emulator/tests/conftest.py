@@ -150,3 +150,13 @@ def emu():
 def fresh(emu):
     emu.control("POST", "/reset")
     return emu
+
+
+@pytest.fixture
+def kube(fresh):
+    """The official Python client (PyPI `kubernetes`), an independent client, talking to the
+    emulator through its kubeconfig."""
+    from kubernetes import config
+    client = config.new_client_from_config(config_file=fresh.kubeconfig)
+    yield client
+    client.close()

@@ -155,3 +155,32 @@ def test_status_subresource_changes_only_status(fresh):
     r = fresh.api("PUT", f"{JOBS}/statusonly/status", job)
     assert r.status == 200, r.body
     assert r.json["status"] == {"active": 5} and "changed" not in r.json["metadata"]["labels"]
+
+
+def test_attempts_give_each_retry_pod_its_own_outcome(fresh):
+    fresh.create_job("second-time", spec={"backoffLimit": 1}, outcome={"attempts": [
+        {"result": "fail", "exitCode": 2, "logs": ["boom"]}, {"result": "succeed", "logs": ["ok"]}]})
+    job = finished(fresh, "second-time")
+    assert conditions(job)[-1][0] == "Complete"
+    assert job["status"]["failed"] == 1 and job["status"]["succeeded"] == 1
+    pods = {p["status"]["phase"]: p["metadata"]["name"] for p in fresh.pods_of("second-time")}
+    assert set(pods) == {"Failed", "Succeeded"}
+    log = "/api/v1/namespaces/default/pods/{}/log"
+    assert fresh.api("GET", log.format(pods["Failed"])).body == b"boom\n"
+    assert fresh.api("GET", log.format(pods["Succeeded"])).body == b"ok\n"
+
+
+def test_status_times_are_stored_in_utc_whole_seconds(fresh):
+    fresh.create_job("stamped", spec={"suspend": True})
+    job = fresh.get_job("stamped")
+    job["status"] = {"conditions": [{"type": "Suspended", "status": "True",
+                                     "lastTransitionTime": "2026-01-02T03:04:05.678+02:00",
+                                     "lastProbeTime": "2026-01-02T03:04:05Z"}],
+                     "startTime": "2026-01-02T03:04:05.5-00:30"}
+    r = fresh.api("PUT", f"{JOBS}/stamped/status", job)
+    assert r.status == 200, r.body
+    cond = r.json["status"]["conditions"][0]
+    assert cond["lastTransitionTime"] == "2026-01-02T01:04:05Z"
+    assert cond["lastProbeTime"] == "2026-01-02T03:04:05Z"
+    assert r.json["status"]["startTime"] == "2026-01-02T03:34:05Z"
+    assert fresh.get_job("stamped")["status"] == r.json["status"]

@@ -4,7 +4,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 
 import pytest
 
@@ -75,18 +74,19 @@ def test_logs_of_job_and_pod(fresh, manifest):
 
 
 def test_get_watch_shows_added_events(fresh, manifest):
-    fresh.create_job("kc-w1", labels={"app": "kubectl-test"})
+    fresh.create_job("kc-w1", labels={"app": "kubectl-test"}, spec={"suspend": True})
     proc = subprocess.Popen(["kubectl", "--kubeconfig", fresh.kubeconfig, "get", "jobs", "-w",
-                             "-o", "name"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "-o", "name", "--request-timeout", "20s"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(1)
-        fresh.create_job("kc-w2", labels={"app": "kubectl-test"})
-        time.sleep(1)
+        # kubectl prints the listed Job, then watches from the list's resourceVersion: a Job
+        # created after that line is shown whenever the watch request gets there.
+        assert proc.stdout.readline().strip() == "job.batch/kc-w1"
+        fresh.create_job("kc-w2", labels={"app": "kubectl-test"}, spec={"suspend": True})
+        assert proc.stdout.readline().strip() == "job.batch/kc-w2"
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=5)
-    lines = out.split()
-    assert "job.batch/kc-w1" in lines and "job.batch/kc-w2" in lines, (out, err)
+        proc.communicate(timeout=5)
 
 
 def test_restricted_token_is_forbidden(fresh):
@@ -110,3 +110,16 @@ def test_client_certificate_kubeconfig_works(fresh):
     assert json.loads(out)["metadata"]["name"] == "kc-cert"
     users = {e["user"] for e in fresh.control("GET", "/requests")["log"] if e["verb"] == "get"}
     assert users == {"admin"}
+
+
+def test_delete_cascade_orphan_waits_for_the_collector_and_keeps_the_pod(fresh, manifest):
+    fresh.kubectl("create", "-f", manifest("kc-orph"))
+    pod = fresh.wait_for(lambda: fresh.pods_of("kc-orph"), what="pod")[0]["metadata"]["name"]
+    fresh.control("POST", "/requests/reset")
+    out = fresh.kubectl("delete", "job", "kc-orph", "--cascade=orphan").stdout
+    assert 'job.batch "kc-orph" deleted' in out
+    assert fresh.get_job("kc-orph") is None  # kubectl waited out the orphan finalizer
+    left = fresh.api("GET", f"/api/v1/namespaces/default/pods/{pod}").json
+    assert "ownerReferences" not in left["metadata"]
+    deletes = [e for e in fresh.control("GET", "/requests")["log"] if e["verb"] == "delete"]
+    assert [e["propagationPolicy"] for e in deletes] == ["Orphan"]

@@ -68,6 +68,75 @@ def test_pagination_with_continue(fresh):
     assert len(rvs) == 1  # every page reports the first page's resourceVersion
 
 
+def list_page(emu, token=None, limit=3):
+    q = {"limit": limit}
+    if token:
+        q["continue"] = token
+    r = emu.api("GET", JOBS, query=q)
+    assert r.status == 200, r.body
+    return r.json
+
+
+def test_later_pages_are_a_snapshot_at_the_first_pages_resource_version(fresh):
+    for i in range(7):
+        fresh.create_job(f"p{i}", spec={"suspend": True})  # no controller writes
+    first = list_page(fresh)
+    rv = first["metadata"]["resourceVersion"]
+    assert [i["metadata"]["name"] for i in first["items"]] == ["p0", "p1", "p2"]
+    # Changes between the pages: a new Job that sorts into page 2, a change, a deletion.
+    fresh.create_job("p3a", spec={"suspend": True})
+    before = fresh.get_job("p4")
+    r = fresh.api("PATCH", f"{JOBS}/p4", {"metadata": {"labels": {"changed": "yes"}}},
+                  ctype="application/merge-patch+json")
+    assert r.status == 200
+    assert fresh.api("DELETE", f"{JOBS}/p5", query={"propagationPolicy": "Background"}).status == 200
+    second = list_page(fresh, first["metadata"]["continue"])
+    assert second["metadata"]["resourceVersion"] == rv
+    assert [i["metadata"]["name"] for i in second["items"]] == ["p3", "p4", "p5"]
+    p4 = second["items"][1]
+    assert "changed" not in p4["metadata"]["labels"]
+    assert p4["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+    assert all(int(i["metadata"]["resourceVersion"]) <= int(rv) for i in second["items"])
+    third = list_page(fresh, second["metadata"]["continue"])
+    assert third["metadata"]["resourceVersion"] == rv
+    assert [i["metadata"]["name"] for i in third["items"]] == ["p6"]
+    assert "continue" not in third["metadata"]
+    # A new list sees the present.
+    now = [i["metadata"]["name"] for i in fresh.api("GET", JOBS).json["items"]]
+    assert now == ["p0", "p1", "p2", "p3", "p3a", "p4", "p6"]
+
+
+def test_snapshot_pages_with_a_label_selector_and_a_namespace(fresh):
+    for i in range(4):
+        fresh.create_job(f"s{i}", labels={"app": "snap"}, spec={"suspend": True})
+    first = fresh.api("GET", JOBS, query={"limit": 2, "labelSelector": "app=snap"}).json
+    fresh.api("DELETE", f"{JOBS}/s2", query={"propagationPolicy": "Background"})
+    fresh.create_job("s1b", labels={"app": "snap"}, spec={"suspend": True})
+    rest = fresh.api("GET", JOBS, query={"limit": 5, "labelSelector": "app=snap",
+                                         "continue": first["metadata"]["continue"]}).json
+    assert [i["metadata"]["name"] for i in rest["items"]] == ["s2", "s3"]
+
+
+def test_list_items_carry_no_kind_or_api_version(fresh, kube):
+    fresh.create_job("typed", spec={"suspend": True})
+    body = fresh.api("GET", JOBS).json
+    assert (body["kind"], body["apiVersion"]) == ("JobList", "batch/v1")
+    (item,) = body["items"]
+    assert "kind" not in item and "apiVersion" not in item
+    got = fresh.api("GET", f"{JOBS}/typed").json
+    assert (got["kind"], got["apiVersion"]) == ("Job", "batch/v1")
+    assert {k: v for k, v in got.items() if k not in ("kind", "apiVersion")} == item
+    from kubernetes import client
+    jobs = client.BatchV1Api(kube).list_namespaced_job("default")
+    assert [j.metadata.name for j in jobs.items] == ["typed"] and jobs.items[0].kind is None
+    w = WatchStream(fresh, JOBS, {})
+    try:
+        ev = w.next()  # watch events carry whole objects, with their kind
+        assert (ev["object"]["kind"], ev["object"]["apiVersion"]) == ("Job", "batch/v1")
+    finally:
+        w.close()
+
+
 def test_expired_continue_is_gone(fresh):
     fresh.control("POST", "/config", {"goneWindow": 5})
     try:
@@ -124,14 +193,27 @@ def test_watch_from_zero_sends_synthetic_added_then_changes(fresh):
 
 
 def test_watch_from_resource_version_replays_later_changes_only(fresh):
-    fresh.create_job("before")
+    # Suspended Jobs get no pod, so the simulated controller never writes them: every change
+    # after `rv` is one this test made. (With running Jobs the controller's status update of
+    # "before" could land after `rv` on a loaded machine and be replayed first.)
+    fresh.create_job("before", spec={"suspend": True})
     rv = fresh.api("GET", JOBS).json["metadata"]["resourceVersion"]
-    fresh.create_job("after", labels={"app": "test"})
+    fresh.create_job("after", spec={"suspend": True})
+    r = fresh.api("PATCH", f"{JOBS}/before", {"metadata": {"annotations": {"touched": "yes"}}},
+                  ctype="application/merge-patch+json")
+    assert r.status == 200, r.body
     w = WatchStream(fresh, JOBS, {"resourceVersion": rv, "labelSelector": "app=test"})
     try:
-        ev = w.next()
-        assert (ev["type"], ev["object"]["metadata"]["name"]) == ("ADDED", "after"), (rv, ev["object"]["metadata"])
-        assert int(ev["object"]["metadata"]["resourceVersion"]) > int(rv)
+        fresh.create_job("marker", spec={"suspend": True})
+        seen = []
+        while not seen or seen[-1][1] != "marker":
+            ev = w.next()
+            assert ev is not None, seen
+            seen.append((ev["type"], ev["object"]["metadata"]["name"],
+                         int(ev["object"]["metadata"]["resourceVersion"])))
+        assert [(t, n) for t, n, _ in seen] == [("ADDED", "after"), ("MODIFIED", "before"),
+                                                ("ADDED", "marker")], (rv, seen)
+        assert all(v > int(rv) for _, _, v in seen)
     finally:
         w.close()
 
@@ -178,9 +260,10 @@ def test_watch_ends_after_timeout_seconds(fresh):
 
 
 def test_cut_watch_mid_line_leaves_partial_json(fresh):
-    w = WatchStream(fresh, JOBS, {"resourceVersion": fresh.api("GET", JOBS).json["metadata"]["resourceVersion"]})
+    w = WatchStream(fresh, JOBS, {"resourceVersion": fresh.api("GET", JOBS).json["metadata"]["resourceVersion"],
+                                  "allowWatchBookmarks": "true"})
     try:
-        time.sleep(0.2)
+        assert w.next()["type"] == "BOOKMARK"  # the watch is registered
         assert fresh.control("POST", "/watches/cut", {"midLine": True})["cut"] >= 1
         data = b""
         try:
