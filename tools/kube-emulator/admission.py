@@ -3,6 +3,7 @@ the defaults of the real server for the fields we care about, and the per-kind v
 that answers 422 Invalid."""
 
 import copy
+import json
 import re
 import uuid
 
@@ -420,9 +421,39 @@ def _meta_errors(res, meta, creating):
     return causes
 
 
+CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+CONFIG_KEY_MESSAGE = ("a valid config key must consist of alphanumeric characters, '-', '_' or '.' "
+                      "(e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
+                      "'[-._a-zA-Z0-9]+')")
+# corev1.MaxSecretSize, which ValidateConfigMap uses for data and binaryData together.
+CONFIG_MAP_MAX_BYTES = 1024 * 1024
+
+
+def configmap_errors(cm):
+    """ValidateConfigMap: keys are config keys, unique across data and binaryData, 1 MiB in all."""
+    causes = []
+    data = cm.get("data") or {}
+    binary = cm.get("binaryData") or {}
+    total = 0
+    for field, values in (("data", data), ("binaryData", binary)):
+        for key, value in values.items():
+            if len(key) > 253 or not CONFIG_KEY.match(key) or key in (".", ".."):
+                causes.append((f"{field}[{key}]", "FieldValueInvalid",
+                               f"Invalid value: {json.dumps(key)}: {CONFIG_KEY_MESSAGE}"))
+            if field == "binaryData" and key in data:
+                causes.append((f"binaryData[{key}]", "FieldValueInvalid",
+                               f"Invalid value: {json.dumps(key)}: duplicate of key present in data"))
+            total += len(value.encode()) if field == "data" else len(value) * 3 // 4
+    if total > CONFIG_MAP_MAX_BYTES:
+        causes.append(("", "FieldValueTooLong", f"Too long: must have at most {CONFIG_MAP_MAX_BYTES} bytes"))
+    return causes
+
+
 def kind_errors(res, obj, old, namespace):
     if res is R.JOBS:
         return job_errors(obj, old)
+    if res is R.CONFIGMAPS:
+        return configmap_errors(obj)
     if res is R.LEASES:
         return lease_errors(obj)
     if res in (R.EVENTS, R.EVENTS_V1):
