@@ -63,4 +63,34 @@ import Testing
         await trigger.request(account: "y")
         #expect(await second == .accounts(["y"]))
     }
+
+    /// A scheduled restart wakes the loop for that account at its time, not for a full pass, and
+    /// well before the poll (600 s here).
+    @Test func aScheduledAccountIsPassedWhenItsTimeComes() async {
+        let trigger = PassTrigger()
+        let started = Date()
+        await trigger.schedule(account: "later", at: started.addingTimeInterval(0.3))
+        #expect(await trigger.next(timeout: 600) == .accounts(["later"]))
+        #expect(Date().timeIntervalSince(started) >= 0.29)
+        #expect(await trigger.scheduledAccounts.isEmpty)
+    }
+
+    /// Scheduled while the loop already waits: it wakes for the earlier time.
+    @Test func aScheduleMadeDuringAWaitShortensIt() async {
+        let trigger = PassTrigger()
+        async let work = trigger.next(timeout: 600)
+        try? await Task.sleep(nanoseconds: 50_000_000)
+        await trigger.schedule(account: "soon", at: Date().addingTimeInterval(0.2))
+        #expect(await work == .accounts(["soon"]))
+    }
+
+    @Test func aTimeAlreadyPastIsARequestNowAndALaterTimeReplacesAnEarlierOne() async {
+        let trigger = PassTrigger()
+        await trigger.schedule(account: "due", at: Date().addingTimeInterval(-1))
+        #expect(await trigger.next(timeout: 600) == .accounts(["due"]))
+        await trigger.schedule(account: "moved", at: Date().addingTimeInterval(0.1))
+        await trigger.schedule(account: "moved", at: Date().addingTimeInterval(3600))
+        #expect(await trigger.scheduledAccounts["moved"].map { $0 > Date().addingTimeInterval(3000) } == true)
+        #expect(await trigger.next(timeout: 0.3) == .full, "the poll comes first: the earlier time was replaced")
+    }
 }
