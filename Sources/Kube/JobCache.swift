@@ -125,12 +125,6 @@ public final class JobCache: Sendable {
         await waitUntil(timeout: timeout) { $0.synced }
     }
 
-    /// Waits until the synced cache no longer holds a Job called `name` (a Foreground deletion has
-    /// finished); false when `timeout` seconds pass first.
-    public func waitUntilGone(name: String, timeout: Double) async -> Bool {
-        await waitUntil(timeout: timeout) { $0.synced && $0.jobs[name] == nil }
-    }
-
     private func waitUntil(timeout: Double, _ condition: @escaping @Sendable (State) -> Bool) async -> Bool {
         // Subscribe before checking, so a change between the check and the wait is not missed.
         let stream = changes()

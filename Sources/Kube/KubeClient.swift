@@ -181,7 +181,7 @@ public final class KubeClient: Sendable {
     }
 
     /// Deletes an object. Returns false when it was already gone (404). With `Foreground` the
-    /// object lingers (with a deletionTimestamp) until its dependents are gone; see `waitUntilGone`.
+    /// object lingers (with a deletionTimestamp) until its dependents are gone (a watch shows when: `JobCache`).
     @discardableResult
     public func delete(_ resource: KubeResource, namespace: String?, name: String, propagation: PropagationPolicy?,
                        preconditionUID: String? = nil) async throws(KubeError) -> Bool {
@@ -200,17 +200,6 @@ public final class KubeClient: Sendable {
         let response = try await send(.podLog(namespace: namespace, name: name, container: container, tailLines: tailLines, limitBytes: limitBytes,
                                               previous: previous))
         return String(decoding: response.body, as: UTF8.self)
-    }
-
-    /// Polls with GET every `pollInterval` seconds until the object is gone (true) or `timeout`
-    /// seconds pass (false). For callers without a `JobCache`.
-    public func waitUntilGone(_ resource: KubeResource, namespace: String?, name: String, timeout: Double, pollInterval: Double = 0.5) async throws(KubeError) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            if try await get(resource, namespace: namespace, name: name, as: MetadataOnly.self) == nil { return true }
-            if Date() >= deadline { return false }
-            try await sleep(min(pollInterval, max(0.01, deadline.timeIntervalSinceNow)))
-        }
     }
 
     /// Any object, decoded only as far as its metadata.

@@ -39,3 +39,14 @@ enum Fixtures {
         return try await condition()
     }
 }
+
+extension KubeClient {
+    /// For tests that have no watch: polls with GET until the object is gone (true) or `timeout`
+    /// seconds pass (false).
+    func waitUntilGone(_ resource: KubeResource, namespace: String?, name: String, timeout: Double) async throws -> Bool {
+        try await Fixtures.eventually(timeout: timeout) {
+            let object: KubeClient.MetadataOnly? = try await get(resource, namespace: namespace, name: name)
+            return object == nil
+        }
+    }
+}

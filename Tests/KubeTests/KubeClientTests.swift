@@ -107,7 +107,7 @@ import TestSupport
                 let name = "del-\(policy.rawValue.lowercased())"
                 _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job(name), as: Job.self)
                 #expect(try await client.delete(.jobs, namespace: "default", name: name, propagation: policy))
-                #expect(try await client.waitUntilGone(.jobs, namespace: "default", name: name, timeout: 10, pollInterval: 0.05))
+                #expect(try await client.waitUntilGone(.jobs, namespace: "default", name: name, timeout: 10))
             }
             #expect(try await client.delete(.jobs, namespace: "default", name: "never-existed", propagation: .foreground) == false)
             let logged = try await emulator.requests().log.filter { $0.method == "DELETE" && $0.code == 200 }
@@ -124,7 +124,7 @@ import TestSupport
             let lingering = try await client.get(.jobs, namespace: "default", name: "fg", as: Job.self)
             #expect(lingering?.metadata.deletionTimestamp != nil)
             #expect(lingering?.metadata.finalizers?.contains("foregroundDeletion") == true)
-            #expect(try await client.waitUntilGone(.jobs, namespace: "default", name: "fg", timeout: 10, pollInterval: 0.1))
+            #expect(try await client.waitUntilGone(.jobs, namespace: "default", name: "fg", timeout: 10))
         }
     }
 
