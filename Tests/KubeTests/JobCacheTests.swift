@@ -202,7 +202,7 @@ import TestSupport
             let started = Date()
             runner.cancel()
             await runner.value
-            #expect(Date().timeIntervalSince(started) < 2)
+            #expect(Date().timeIntervalSince(started) < 5, "a cancelled cache stops at once, not after its watch times out (300 s)")
         }
     }
 }

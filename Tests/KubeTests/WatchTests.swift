@@ -161,7 +161,7 @@ import TestSupport
             let started = Date()
             consumer.cancel()
             _ = await consumer.result
-            #expect(Date().timeIntervalSince(started) < 2)
+            #expect(Date().timeIntervalSince(started) < 5, "the transfer is aborted, not left to its timeout")
             #expect(await Fixtures.eventually(timeout: 5) {
                 client.metrics.snapshot()[.init(verb: .watch, code: 200)] == 1
             })

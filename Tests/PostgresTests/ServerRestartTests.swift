@@ -15,7 +15,7 @@ import Testing
             let started = Date()
             await #expect { _ = try await db.query("SELECT 1 AS one") } throws: { ($0 as? PostgresError)?.kind == .connection }
             await #expect { _ = try await db.query("SELECT 1 AS one") } throws: { ($0 as? PostgresError)?.kind == .connection }
-            #expect(Date().timeIntervalSince(started) < 2)
+            #expect(Date().timeIntervalSince(started) < 5, "a refused connection fails at once, not after connect_timeout")
 
             try await server.startServer()
             #expect(try await db.query("SELECT 1 AS one").count == 1)
