@@ -314,8 +314,7 @@ public actor Reconciler {
     }
 
     private func seconds(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        (ContinuousClock.now - start).seconds
     }
 
     /// The restarts due after `now`, by account; also sets the waiting-restarts gauge.
