@@ -210,11 +210,7 @@ public final class RestarterService: Sendable {
                 guard var entry else { return }
                 entry.deletingUID = uid
                 try await memory.save(entry)  // the intent first: a successor restarter finishes the restart
-                let deleted = try await client.delete(.jobs, namespace: deps.namespace, name: name, propagation: .foreground, preconditionUID: uid)
-                if deleted { restartStarted.withLock { $0[name] = .now } }
-                logger.info("restart: deleting the failed Job", ["job.name": name, "job.uid": uid])
-                await audit(AuditEntry(action: "restart", accountID: nil, namespace: deps.namespace, jobName: name, jobUID: uid,
-                                       reason: "restart of the failed Job", details: ["step": "delete", "propagation_policy": "Foreground"]), restarted: nil)
+                try await deleteForRestart(name, uid: uid)
             case .create:
                 guard let entry else { return }
                 try await create(entry, now: now)
@@ -234,6 +230,16 @@ public final class RestarterService: Sendable {
         } catch {
             logger.warning("could not act on a watched Job; retried at the next check", ["job.name": name, "step": "\(step)", "error": "\(error)"])
         }
+    }
+
+    /// The first half of a restart, its intent already saved: Foreground delete with the uid as
+    /// precondition. The watch's DELETED event brings the `.create` step.
+    private func deleteForRestart(_ name: String, uid: String) async throws {
+        let deleted = try await client.delete(.jobs, namespace: deps.namespace, name: name, propagation: .foreground, preconditionUID: uid)
+        if deleted { restartStarted.withLock { $0[name] = .now } }
+        logger.info("restart: deleting the failed Job", ["job.name": name, "job.uid": uid])
+        await audit(AuditEntry(action: "restart", accountID: nil, namespace: deps.namespace, jobName: name, jobUID: uid,
+                               reason: "restart of the failed Job", details: ["step": "delete", "propagation_policy": "Foreground"]), restarted: nil)
     }
 
     /// Reads the Job whole and remembers it as the user made it. A restart's own create whose
@@ -278,6 +284,10 @@ public final class RestarterService: Sendable {
         if let memory = verdict.memoryOverride {
             updated.manifest = MemoryQuantity.settingContainerMemory(memory.description, in: entry.manifest)
         }
+        // Due at once (SKIP_DELAY_ON_OOM, or seen only after its time): the restart's intent goes
+        // in the same write as the failure, and the delete follows right away.
+        let dueNow = updated.restartAt.map { $0 <= now } ?? false
+        if dueNow { updated.deletingUID = uid }
         try await memory.save(updated)
         if fresh {
             metrics.increment("\(Self.prefix)_job_failures_total", labels: ["reason": failure.reason])
@@ -285,7 +295,11 @@ public final class RestarterService: Sendable {
             let event = verdict.event(for: failure, now: now)
             await events.warning(jobName: job.name, uid: uid, namespace: deps.namespace, reason: event.reason, message: event.message, now: now)
         }
-        if let at = updated.restartAt { await trigger.schedule(account: job.name, at: at) }
+        if dueNow {
+            try await deleteForRestart(job.name, uid: uid)
+        } else if let at = updated.restartAt {
+            await trigger.schedule(account: job.name, at: at)
+        }
     }
 
     private func create(_ entry: WatchedJob, now: Date) async throws {
