@@ -22,6 +22,8 @@ public final class LeaderElector: Sendable {
         var lastRenew: Date?
         var observed: LeaseRecord?
         var observedAt = Date.distantPast
+        /// Set by `release`: no round acquires or renews the Lease any more.
+        var released = false
     }
 
     public init(client: KubeClient, namespace: String, leaseName: String, identity: String, timings: LeaseTimings = LeaseTimings(),
@@ -41,7 +43,7 @@ public final class LeaderElector: Sendable {
     /// when no renewal succeeded for `renewDeadline` (so a partitioned leader stops acting before
     /// its Lease expires for the others).
     public func run() async {
-        while !Task.isCancelled {
+        while !Task.isCancelled && !state.withLock({ $0.released }) {
             let now = Date()
             do {
                 try await round(now: now)
@@ -59,6 +61,10 @@ public final class LeaderElector: Sendable {
 
     private func round(now: Date) async throws(KubeError) {
         let lease: Lease? = try await client.get(.leases, namespace: namespace, name: leaseName)
+        // Released meanwhile (SIGTERM): a round that read the Lease after the release must not
+        // take the empty Lease back. One that read it before writes with a stale
+        // resourceVersion, which the server refuses (409).
+        guard !state.withLock({ $0.released }) else { return }
         let record = lease.map(Self.record)
         let observedAt: Date = state.withLock { s in
             if s.observed != record {
@@ -125,7 +131,11 @@ public final class LeaderElector: Sendable {
     /// Gives the Lease up on shutdown so a follower takes over at once instead of after the
     /// lease duration: holder cleared, as client-go's ReleaseOnCancel does.
     public func release() async {
-        guard isLeader else { return }
+        let wasLeader = state.withLock { s in
+            s.released = true
+            return s.isLeader
+        }
+        guard wasLeader else { return }
         setLeader(false)
         do {
             guard var lease: Lease = try await client.get(.leases, namespace: namespace, name: leaseName),
