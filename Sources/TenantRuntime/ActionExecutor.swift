@@ -200,8 +200,10 @@ public struct ActionExecutor: Sendable {
             return ActionOutcome(item: item, result: .failed("cannot read the failed Job's pods: \(error.description)"))
         }
         let template = self.template
-        let templateMemory = item.account.flatMap { try? template.render(account: $0, namespace: namespace, instance: instance) }
-            .flatMap { MemoryQuantity.largestContainerMemory(in: $0.manifest) }
+        // The template's own memory, the start of an escalation: rendered only when one can happen.
+        let templateMemory = restarts.escalation == nil || !failure.isOOMKilled ? nil
+            : item.account.flatMap { try? template.render(account: $0, namespace: namespace, instance: instance) }
+                .flatMap { MemoryQuantity.largestContainerMemory(in: $0.manifest) }
         let active = item.accountActive ?? false
         let restarts = self.restarts
         let verdict: FailureVerdict?

@@ -18,9 +18,14 @@ enum FailureLog {
 
     /// The Job's recorded failure, if any: its attempt number and restart time.
     static func recorded(jobUID: String, on db: isolated PostgresConnection) throws(PostgresError) -> (attempt: Int, restartAt: Date?)? {
-        guard let row = try db.query("SELECT attempt, restart_at FROM job_failures WHERE job_uid = $1 ORDER BY id LIMIT 1", [.text(jobUID)]).first else {
-            return nil
-        }
+        try recorded(from: db.query(recordedQuery, [.text(jobUID)]))
+    }
+
+    /// Also read outside a transaction (`ProvisionerStore.recordedFailure`).
+    static let recordedQuery = "SELECT attempt, restart_at FROM job_failures WHERE job_uid = $1 ORDER BY id LIMIT 1"
+
+    static func recorded(from rows: [PostgresRow]) throws(PostgresError) -> (attempt: Int, restartAt: Date?)? {
+        guard let row = rows.first else { return nil }
         return (try row.decode(0, as: Int.self), try row.decode(1))
     }
 

@@ -220,7 +220,8 @@ public final class ProvisionerService: Sendable {
         let summary = report.plan.summary
         let meta: [String: String] = ["pass.kind": full ? "full" : "account", "pass.duration_ms": String(Int(report.duration * 1000)),
                                       "plan.creates": "\(summary.creates)", "plan.deletes": "\(summary.deletes)",
-                                      "plan.recreates": "\(summary.recreates)", "plan.deferred": "\(summary.deferredDeletes)",
+                                      "plan.recreates": "\(summary.recreates)", "plan.restarts": "\(summary.restarts)",
+                                      "plan.deferred": "\(summary.deferredDeletes)",
                                       "enqueued": "\(report.enqueued)", "statuses_written": "\(report.statusesWritten)"]
         if report.enqueued > 0 || report.statusesWritten > 0 || summary.deferredDeletes > 0 {
             logger.info("pass done", meta)

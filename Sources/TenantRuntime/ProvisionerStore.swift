@@ -260,9 +260,7 @@ public struct ProvisionerStore: Sendable {
 
     /// The recorded failure of Job `uid`, if any (attempt, restart time).
     public func recordedFailure(jobUID: String) async throws(PostgresError) -> (attempt: Int, restartAt: Date?)? {
-        let rows = try await connection.query("SELECT attempt, restart_at FROM job_failures WHERE job_uid = $1 ORDER BY id LIMIT 1", [.text(jobUID)])
-        guard let row = rows.first else { return nil }
-        return (try row.decode(0, as: Int.self), try row.decode(1))
+        try FailureLog.recorded(from: await connection.query(FailureLog.recordedQuery, [.text(jobUID)]))
     }
 
     static func lockedStatus(_ accountID: String, on db: isolated PostgresConnection) throws(PostgresError) -> AccountStatus? {

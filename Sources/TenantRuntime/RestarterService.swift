@@ -131,7 +131,11 @@ public final class RestarterService: Sendable {
                 } catch {
                     readiness.set("memory", problem: "cannot read the restarter's ConfigMaps: \(error.description)")
                     logger.error("cannot read the restarter's memory; retrying", ["error": error.description])
-                    await trigger.schedule(account: "", at: Date().addingTimeInterval(5))
+                    let trigger = self.trigger
+                    Task {
+                        try? await Task.sleep(nanoseconds: 5_000_000_000)
+                        await trigger.requestFull()
+                    }
                     continue
                 }
             }
@@ -141,7 +145,7 @@ public final class RestarterService: Sendable {
             case .full:
                 names = Set(await memory.names).union(cache.snapshot().keys.filter(deps.settings.target.matches))
             case .accounts(let ids):
-                names = Set(ids.filter { !$0.isEmpty })
+                names = Set(ids)
             }
             await withTaskGroup(of: Void.self) { group in
                 for name in names { group.addTask { await self.evaluate(name) } }

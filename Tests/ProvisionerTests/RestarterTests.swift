@@ -133,6 +133,31 @@ import Testing
         }
     }
 
+    /// Two replicas with leader election: only the Lease holder restarts, once.
+    @Test func twoReplicasRestartAFailedJobOnce() async throws {
+        try await ProvisionerFixture.with { f in
+            #expect(try await f.kubectl(["create"], input: Self.userJob).code == 0)
+            let env = ["JOB_NAMES": "nightly-sync", "RESTART_DELAY": "1", "LEADER_ELECTION": "true", "LEASE_NAME": "restarter-test"]
+            let replicas = [try f.startRestarter(env.merging(["POD_NAME": "restarter-1"]) { a, _ in a }),
+                            try f.startRestarter(env.merging(["POD_NAME": "restarter-2"]) { a, _ in a })]
+            let logs = { replicas.map(\.logTail).joined(separator: "\n---\n") }
+            try await eventually("one replica leads and remembers the Job", log: logs()) {
+                replicas.contains { $0.log.contains("watching a Job") }
+            }
+            let failedUID = try #require(try await f.uid("nightly-sync"))
+            try await f.emulator.finishJob(name: "nightly-sync", outcome: ["result": "fail", "exitCode": 1])
+            try await eventually("the Job restarted", timeout: 20, log: logs()) {
+                guard let uid = try await f.uid("nightly-sync") else { return false }
+                return uid != failedUID
+            }
+            let deletes = try await f.emulator.requests().log.filter { $0.method == "DELETE" && $0.path.hasSuffix("/jobs/nightly-sync") }
+            #expect(deletes.count == 1, "one delete, not one per replica")
+            #expect(replicas.filter { $0.log.contains("restart: Job created again") }.count == 1)
+            let lease: Lease? = try await f.kubeClient().get(.leases, namespace: "default", name: "restarter-test")
+            #expect(["restarter-1", "restarter-2"].contains(lease?.spec?.holderIdentity ?? ""))
+        }
+    }
+
     @Test(arguments: [
         ([String: String](), "JOB_NAMES"),
         (["JOB_NAMES": "a", "JOB_SELECTOR": "app=x"], "JOB_SELECTOR"),
