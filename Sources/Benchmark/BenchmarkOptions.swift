@@ -50,7 +50,7 @@ struct BenchmarkOptions: Sendable {
     static func parse(_ arguments: [String], packageRoot: URL, binDirectory: URL) throws(UsageError) -> BenchmarkOptions {
         var options = BenchmarkOptions(provisionerPath: binDirectory.appendingPathComponent("provisioner").path,
                                        restarterPath: binDirectory.appendingPathComponent("restarter").path,
-                                       jobTemplatePath: packageRoot.appendingPathComponent("examples/job-template.yaml").path)
+                                       jobTemplatePath: packageRoot.appendingPathComponent("deploy/base/job-template.yaml").path)
         var rest = arguments[...]
         func value(_ flag: String) throws(UsageError) -> String {
             guard let v = rest.popFirst() else { throw UsageError(description: "\(flag) needs a value\n\n\(usage)") }

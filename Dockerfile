@@ -1,0 +1,41 @@
+# One image with the three executables: provisioner, restarter, migrate (on PATH), and the
+# schema files at /migrations (migrate's default MIGRATIONS_DIR).
+#   docker build -t registry.example.com/tenant-provisioner:0.1.0 .
+# No container engine runs on our development machines, so this file is checked by checkov in
+# CI (scripts/check-deploy) but not built there.
+
+# Build: the official Swift 6 image, plus the headers of the two C libraries we link.
+FROM swift:6.3-bookworm AS build
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpq-dev libcurl4-openssl-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# The manifest first, so the dependency fetch is cached while only sources change.
+COPY Package.swift ./
+RUN swift package resolve
+COPY Sources ./Sources
+COPY Tests ./Tests
+# Release build; the Swift runtime linked in statically (libpq and libcurl stay dynamic: their
+# static archives need OpenSSL, LDAP and more).
+RUN swift build -c release --static-swift-stdlib --product provisioner \
+    && swift build -c release --static-swift-stdlib --product restarter \
+    && swift build -c release --static-swift-stdlib --product migrate \
+    && mkdir -p /out \
+    && cp "$(swift build -c release --show-bin-path)"/provisioner \
+          "$(swift build -c release --show-bin-path)"/restarter \
+          "$(swift build -c release --show-bin-path)"/migrate /out/
+
+# Run: slim Debian with only the shared libraries the binaries load.
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpq5 libcurl4 ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/ /usr/local/bin/
+COPY migrations /migrations
+# A numeric non-root user (65532, "nonroot" in distroless images), so Kubernetes can check
+# runAsNonRoot without a passwd entry.
+USER 65532:65532
+# Kubernetes probes /healthz and /readyz itself (see deploy/); the image has no HTTP client for
+# a Docker HEALTHCHECK.
+# checkov:skip=CKV_DOCKER_2: the probes are Kubernetes' livenessProbe/readinessProbe on /healthz and /readyz
+CMD ["provisioner"]
