@@ -197,7 +197,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             if route.kind != "resource" or not route.verb:
                 raise ApiError(404, "NotFound", "the server could not find the requested resource")
             if not app.rbac.allowed(ident, route.verb, route.res.group, route.res.plural,
-                                    route.subresource, route.name):
+                                    route.subresource, route.name, route.namespace):
                 raise app.rbac.forbidden(ident, route.verb, route.res, route.subresource,
                                          route.name, route.namespace)
             if route.verb == "watch":

@@ -5,6 +5,7 @@ import json
 import socket
 from urllib.parse import parse_qsl, urlsplit
 
+import rbac
 import resources as R
 
 
@@ -106,10 +107,10 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
         if path == "/watches/cut":
             return {"ok": True, "cut": app.store.cut_watches(bool(body.get("midLine")))}
         if path == "/tokens":
-            rules = body.get("rules")
+            rules, namespace = body.get("rules"), None
             if rules is None and body.get("role"):
-                rules = body["role"].get("rules") or []
-            app.rbac.add_token(body["token"], body.get("user") or "user", rules or [])
+                rules, namespace = rbac.role_rules(body["role"])
+            app.rbac.add_token(body["token"], body.get("user") or "user", rules or [], namespace)
             return {"ok": True}
         if path == "/config":
             app.configure(body)

@@ -1,16 +1,45 @@
 """Authentication (bearer tokens, the admin client certificate) and RBAC rule checks."""
 
+import copy
 import threading
 
+import schema
 from status import ApiError
 
 ADMIN_USER = "admin"
 
 
 class Identity:
-    def __init__(self, user, rules):
+    def __init__(self, user, rules, namespace=None):
         self.user = user
         self.rules = rules  # None = unrestricted (admin)
+        # A Role's rules hold in its namespace only (a RoleBinding cannot grant more); None: the
+        # rules hold everywhere, as a ClusterRole bound by a ClusterRoleBinding.
+        self.namespace = namespace
+
+
+def role_rules(role):
+    """(rules, namespace) of a Role or ClusterRole manifest, checked against the official schema
+    as kube-apiserver would check it (strictly: an unknown field is an error here, since a
+    misspelled rule field would grant nothing). Raises ValueError."""
+    if role.get("apiVersion") != "rbac.authorization.k8s.io/v1" or role.get("kind") not in ("Role", "ClusterRole"):
+        raise ValueError("role must be a rbac.authorization.k8s.io/v1 Role or ClusterRole, "
+                         f"not {role.get('apiVersion')} {role.get('kind')}")
+    checked = copy.deepcopy(role)
+    result = schema.decode("rbac.authorization.k8s.io", role["kind"], checked)
+    problems = result.type_errors + [f"unknown field {p}" for p in result.unknown] + \
+        [f"{p}: {m}" for p, _, m in result.invalid]
+    if problems:
+        raise ValueError(f"invalid {role['kind']}: " + "; ".join(problems))
+    for i, rule in enumerate(checked.get("rules") or []):
+        if rule.get("nonResourceURLs") and role["kind"] == "Role":
+            raise ValueError(f"invalid Role: rules[{i}].nonResourceURLs: a Role cannot grant non-resource URLs")
+        if not rule.get("nonResourceURLs") and not rule.get("apiGroups"):
+            raise ValueError(f"invalid {role['kind']}: rules[{i}].apiGroups: Required value: "
+                             "resource rules must supply at least one api group")
+    if role["kind"] == "ClusterRole":
+        return checked.get("rules") or [], None
+    return checked.get("rules") or [], (checked.get("metadata") or {}).get("namespace") or "default"
 
 
 class Rbac:
@@ -19,9 +48,9 @@ class Rbac:
         self.admin_token = admin_token
         self.tokens = {}
 
-    def add_token(self, token, user, rules):
+    def add_token(self, token, user, rules, namespace=None):
         with self.lock:
-            self.tokens[token] = Identity(user, list(rules or []))
+            self.tokens[token] = Identity(user, list(rules or []), namespace)
 
     def reset(self):
         with self.lock:
@@ -43,9 +72,11 @@ class Rbac:
         raise ApiError(401, "Unauthorized", "Unauthorized")
 
     @staticmethod
-    def allowed(ident, verb, group, resource, subresource, name):
+    def allowed(ident, verb, group, resource, subresource, name, namespace):
         if ident.rules is None:
             return True
+        if ident.namespace is not None and namespace != ident.namespace:
+            return False
         full = f"{resource}/{subresource}" if subresource else resource
         for rule in ident.rules:
             groups = rule.get("apiGroups") or []

@@ -27,6 +27,9 @@ SCHEMA_FILES = {
     ("", "Pod"): "pod-v1.json",
     ("", "ConfigMap"): "configmap-v1.json",
     ("", "Namespace"): "namespace-v1.json",
+    # Not served; checks the Roles given to the control API's POST /tokens.
+    ("rbac.authorization.k8s.io", "Role"): "role-rbac-v1.json",
+    ("rbac.authorization.k8s.io", "ClusterRole"): "clusterrole-rbac-v1.json",
 }
 
 TIME_REF = "io.k8s.apimachinery.pkg.apis.meta.v1.Time"

@@ -33,6 +33,12 @@ class Response:
         return [v for k, v in self.headers if k.lower() == name.lower()]
 
 
+class ControlResponse:
+    def __init__(self, status, body):
+        self.status = status
+        self.body = body
+
+
 class Emulator:
     def __init__(self, *args):
         self.dir = tempfile.mkdtemp(prefix="kube-emulator-test-")
@@ -107,12 +113,16 @@ class Emulator:
     # ---- control API -----------------------------------------------------------------------
 
     def control(self, method, path, body=None):
+        return self.control_raw(method, path, body).body
+
+    def control_raw(self, method, path, body=None):
+        """The control API's answer: .status and the decoded JSON .body."""
         conn = http.client.HTTPConnection("127.0.0.1", self.control_port, timeout=10)
         try:
             data = json.dumps(body) if body is not None else None
             conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
             resp = conn.getresponse()
-            return json.loads(resp.read() or b"null")
+            return ControlResponse(resp.status, json.loads(resp.read() or b"null"))
         finally:
             conn.close()
 

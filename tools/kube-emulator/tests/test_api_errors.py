@@ -254,3 +254,41 @@ def test_chunked_request_body_is_read(fresh):
     finally:
         conn.close()
     assert fresh.get_job("chunked") is not None
+
+
+def test_role_rules_hold_in_the_role_namespace_only(fresh):
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": {"name": "reader", "namespace": "default"},
+            "rules": [{"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["list"]},
+                      {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list"]}]}
+    fresh.control("POST", "/tokens", {"token": "scoped", "user": "u", "role": role})
+    assert fresh.api("GET", JOBS, token="scoped").status == 200
+    body = assert_status(fresh.api("GET", "/apis/batch/v1/namespaces/kube-system/jobs", token="scoped"),
+                         403, "Forbidden")
+    assert 'in the namespace "kube-system"' in body["message"]
+    # A Role cannot grant anything at the cluster scope, even a resource it names.
+    body = assert_status(fresh.api("GET", "/api/v1/namespaces", token="scoped"), 403, "Forbidden")
+    assert "at the cluster scope" in body["message"]
+
+
+def test_cluster_role_rules_hold_everywhere(fresh):
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "reader"},
+            "rules": [{"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["list"]}]}
+    fresh.control("POST", "/tokens", {"token": "wide", "user": "u", "role": role})
+    assert fresh.api("GET", JOBS, token="wide").status == 200
+    assert fresh.api("GET", "/apis/batch/v1/namespaces/kube-system/jobs", token="wide").status == 200
+
+
+def test_invalid_role_is_refused(fresh):
+    base = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "r"}}
+    for rules, needle in (([{"apiGroups": ["batch"], "resources": ["jobs"], "verb": ["get"]}], "verb"),
+                          ([{"apiGroups": ["batch"], "resources": ["jobs"]}], "verbs"),
+                          ([{"resources": ["jobs"], "verbs": ["get"]}], "apiGroups"),
+                          ([{"nonResourceURLs": ["/healthz"], "verbs": ["get"]}], "nonResourceURLs")):
+        r = fresh.control_raw("POST", "/tokens", {"token": "bad", "user": "u", "role": dict(base, rules=rules)})
+        assert r.status == 400, (rules, r.status)
+        assert needle in r.body["error"], r.body
+    assert fresh.control_raw("POST", "/tokens", {"token": "bad", "user": "u",
+                                                  "role": dict(base, kind="RoleBinding")}).status == 400
+    assert fresh.api("GET", JOBS, token="bad").status == 401
