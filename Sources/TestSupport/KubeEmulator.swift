@@ -221,6 +221,20 @@ public final class KubeEmulator: Sendable {
         try await control("POST", "/tokens", ["token": .string(token), "user": .string(user), "role": role])
     }
 
+    /// Writes a kubeconfig for this emulator that authenticates with `token` (context namespace
+    /// `namespace`) into the state directory and returns its path.
+    public func writeKubeconfig(token: String, name: String, namespace: String = "default") throws -> String {
+        let config: JSONValue = [
+            "apiVersion": "v1", "kind": "Config", "current-context": "emulator",
+            "clusters": [["name": "emulator", "cluster": ["server": .string(server), "certificate-authority": .string(caPath)]]],
+            "users": [["name": .string(name), "user": ["token": .string(token)]]],
+            "contexts": [["name": "emulator", "context": ["cluster": "emulator", "user": .string(name), "namespace": .string(namespace)]]],
+        ]
+        let path = stateDirectory + "/kubeconfig-" + name
+        try config.canonicalJSON.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     /// `POST /config`: changes timing knobs at run time; nil leaves a knob as it is.
     public func configure(foregroundDelay: Double? = nil, goneWindow: Int? = nil, bookmarkInterval: Double? = nil, podStartDelay: Double? = nil) async throws {
         var body: [String: JSONValue] = [:]

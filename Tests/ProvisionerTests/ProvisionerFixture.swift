@@ -18,6 +18,10 @@ final class ProvisionerFixture: Sendable {
     let db: PostgresConnection
     let directory: String
     let templatePath: String
+    /// Kubeconfigs of the provisioner's and the restarter's service accounts: each authenticates
+    /// with a token that has exactly the Role deploy/ gives that executable (see `ServiceAccounts`).
+    let provisionerKubeconfig: String
+    let restarterKubeconfig: String
     private let processes = Mutex<[ChildProcess]>([])
 
     /// The template every test uses unless it writes its own: an init container and two
@@ -54,11 +58,14 @@ final class ProvisionerFixture: Sendable {
 
         """
 
-    private init(database: TestDatabase, emulator: KubeEmulator, directory: String, template: String) throws {
+    private init(database: TestDatabase, emulator: KubeEmulator, directory: String, template: String,
+                 accounts: ServiceAccounts) throws {
         self.database = database
         self.emulator = emulator
         self.db = database.connect()
         self.directory = directory
+        self.provisionerKubeconfig = accounts.provisioner
+        self.restarterKubeconfig = accounts.restarter
         self.templatePath = directory + "/job-template.yaml"
         try template.write(toFile: templatePath, atomically: true, encoding: .utf8)
     }
@@ -86,7 +93,9 @@ final class ProvisionerFixture: Sendable {
         let fixture: ProvisionerFixture
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            fixture = try ProvisionerFixture(database: database, emulator: emulator, directory: directory, template: template)
+            let accounts = try await ServiceAccounts.register(on: emulator)
+            fixture = try ProvisionerFixture(database: database, emulator: emulator, directory: directory, template: template,
+                                             accounts: accounts)
         } catch {
             await emulator.stop()
             await database.drop()
@@ -115,12 +124,13 @@ final class ProvisionerFixture: Sendable {
 
     // MARK: running the provisioner
 
-    /// The environment of a provisioner process: this fixture's database, emulator and template,
-    /// a free health port, a 1 s poll, no leader election; `overrides` win (an empty value unsets).
+    /// The environment of a provisioner process: this fixture's database, emulator (as the
+    /// provisioner's service account) and template, a free health port, a 1 s poll, no leader
+    /// election; `overrides` win (an empty value unsets).
     func environment(_ overrides: [String: String] = [:]) throws -> [String: String] {
         var env: [String: String] = [
             "DATABASE_URL": database.url,
-            "KUBECONFIG": emulator.kubeconfigPath,
+            "KUBECONFIG": provisionerKubeconfig,
             "JOB_TEMPLATE": templatePath,
             "HEALTH_PORT": String(try FreePort.pick()),
             "POD_NAME": "provisioner-test",
@@ -141,11 +151,12 @@ final class ProvisionerFixture: Sendable {
         return RunningProvisioner(process: process, healthPort: Int(env["HEALTH_PORT"]!)!)
     }
 
-    /// The environment of a `restarter` process: this fixture's emulator (and, with `database`,
-    /// its database), a free health port, no leader election; `overrides` win (empty unsets).
+    /// The environment of a `restarter` process: this fixture's emulator (as the restarter's
+    /// service account; and, with `database`, its database), a free health port, no leader
+    /// election; `overrides` win (empty unsets).
     func restarterEnvironment(database: Bool, _ overrides: [String: String]) throws -> [String: String] {
         var env: [String: String] = [
-            "KUBECONFIG": emulator.kubeconfigPath,
+            "KUBECONFIG": restarterKubeconfig,
             "HEALTH_PORT": String(try FreePort.pick()),
             "POD_NAME": "restarter-test",
             "LEADER_ELECTION": "false",
