@@ -33,7 +33,7 @@ public enum PassError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .database(let why): "database unavailable: \(why)"
         case .schemaBehind(let current, let required):
-            "the database schema is at version \(current.map(String.init) ?? "none"), this provisioner needs \(required): run `migrate up` (the migrate Job) first"
+            "the database schema is at version \(current.map(String.init) ?? "none"), this provisioner needs \(required): run `migrate up` first (in deploy/, the init container of the provisioner pods does)"
         case .cacheNotSynced: "the Job cache has not finished its first list from the Kubernetes API yet"
         }
     }
