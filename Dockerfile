@@ -25,7 +25,9 @@ RUN swift build -c release --static-swift-stdlib --product provisioner \
           "$(swift build -c release --show-bin-path)"/restarter \
           "$(swift build -c release --show-bin-path)"/migrate /out/
 
-# Run: slim Debian with only the shared libraries the binaries load.
+# Run: slim Debian with only the shared libraries the binaries load. `ldd` of a release build
+# lists libpq, libcurl (and what these two packages pull in) and libc, libm, libstdc++ and
+# libgcc_s, which the slim image already has.
 FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpq5 libcurl4 ca-certificates \
