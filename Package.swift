@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Swift 6 language mode everywhere (strict concurrency), plus the two upcoming features our
@@ -14,12 +14,19 @@ let package = Package(
         .executable(name: "provisioner", targets: ["Provisioner"]),
         .executable(name: "restarter", targets: ["Restarter"]),
         .executable(name: "migrate", targets: ["Migrate"]),
+        // The admin side: HTTP API (`tenants serve`) and CLI. Links no Kubernetes client.
+        .executable(name: "tenants", targets: ["Tenants"]),
         // The benchmark of issue 4 (scripts/bench); never part of the image.
         .executable(name: "provisioner-bench", targets: ["Benchmark"]),
     ],
     dependencies: [
         // YAML for Job templates and kubeconfig files; embeds its own libyaml.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // Only the admin API and CLI (`tenants`) use these; provisioner, restarter and migrate do not
+        // link them. Hummingbird's default traits (swift-configuration, full Foundation) are off.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // C libraries. Only Postgres imports CLibPQ, only Kube imports CCurl.
@@ -39,10 +46,21 @@ let package = Package(
         // Loops, appliers, status and audit writers, leader election, health server.
         .target(name: "TenantRuntime", dependencies: ["TenantCore", "Postgres", "Kube", "SchemaMigrator", "Common"], swiftSettings: settings),
 
+        // The admin side: validation, paging and the SQL of every admin read and write (no HTTP here).
+        .target(name: "TenantAdmin", dependencies: ["Postgres", "SchemaMigrator", "Common"], swiftSettings: settings),
+        // The admin HTTP API on Hummingbird: routes, bearer tokens, the OpenAPI document.
+        .target(name: "AdminServer", dependencies: ["TenantAdmin", "Postgres", "SchemaMigrator", "Common",
+                                                    .product(name: "Hummingbird", package: "hummingbird")], swiftSettings: settings),
+
         // Executables: read configuration, wire, run.
         .executableTarget(name: "Provisioner", dependencies: ["TenantRuntime", "TenantCore", "Kube", "Postgres", "Common"], swiftSettings: settings),
         .executableTarget(name: "Restarter", dependencies: ["TenantRuntime", "Kube", "Postgres", "Common"], swiftSettings: settings),
         .executableTarget(name: "Migrate", dependencies: ["SchemaMigrator", "Postgres", "Common"], swiftSettings: settings),
+        .executableTarget(name: "Tenants", dependencies: ["AdminServer", "TenantAdmin", "Postgres", "Common",
+                                                          .product(name: "Hummingbird", package: "hummingbird"),
+                                                          .product(name: "Logging", package: "swift-log"),
+                                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: settings),
 
         // Test-only helpers: throwaway databases, the Kubernetes API emulator process, child processes.
         .target(name: "TestSupport", dependencies: ["Postgres", "SchemaMigrator", "Common"], swiftSettings: settings),
@@ -55,6 +73,9 @@ let package = Package(
         .testTarget(name: "TenantCoreTests", dependencies: ["TenantCore"], swiftSettings: settings),
         .testTarget(name: "SchemaMigratorTests", dependencies: ["SchemaMigrator", "Postgres", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "TenantRuntimeTests", dependencies: ["TenantRuntime", "TenantCore", "Kube", "Postgres", "TestSupport"], swiftSettings: settings),
+        // The admin store against PostgreSQL, and the built `tenants` (API and CLI) as a child process.
+        .testTarget(name: "TenantAdminTests", dependencies: ["TenantAdmin", "AdminServer", "Postgres", "Common", "TestSupport"],
+                    swiftSettings: settings),
         // The built `provisioner` run as a child process against PostgreSQL and the emulator.
         .testTarget(name: "ProvisionerTests", dependencies: ["TenantRuntime", "TenantCore", "Kube", "Postgres", "Common", "TestSupport"], swiftSettings: settings),
     ],

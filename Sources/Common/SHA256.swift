@@ -121,6 +121,13 @@ public struct SHA256: Sendable {
 
     public static func hex(_ text: String) -> String { hex(text.utf8) }
 
+    /// The 32-byte digest of some bytes.
+    public static func digest<Bytes: Sequence>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hasher.finalize()
+    }
+
     public static func hexString(_ digest: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []

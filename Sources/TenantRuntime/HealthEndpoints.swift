@@ -1,3 +1,4 @@
+import Common
 import Kube
 
 /// `/healthz`, `/readyz` and `/metrics`, as `provisioner` and `restarter` both serve them.

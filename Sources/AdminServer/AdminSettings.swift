@@ -1,0 +1,65 @@
+import Common
+import Postgres
+
+/// The configuration of `tenants serve`, read and checked once at start.
+///
+/// | variable | default | meaning |
+/// |---|---|---|
+/// | `ADMIN_PORT` | `8081` | the HTTP port |
+/// | `ADMIN_TOKEN` / `ADMIN_TOKEN_FILE` | — (one is required) | the read-write bearer token, or a file holding it (re-read when it changes) |
+/// | `ADMIN_TOKEN_NAME` | `admin` | the read-write caller's name in `audit_log.actor` |
+/// | `ADMIN_READONLY_TOKEN` / `ADMIN_READONLY_TOKEN_FILE` | unset | an optional token that may only read (403 on writes) |
+/// | `ADMIN_READONLY_TOKEN_NAME` | `readonly` | its name |
+/// | `DATABASE_URL`, `LOG_LEVEL`, `LOG_FORMAT` | as the other programs | |
+public struct AdminSettings: Sendable {
+    public var port: Int
+    public var grants: [TokenGrant]
+    public var database: PostgresConfig
+    public var logLevel: LogLevel
+    public var logFormat: LogFormat
+
+    public static func load(_ env: Environment) throws(ConfigError) -> AdminSettings {
+        let port = try env.integer("ADMIN_PORT", default: 8081, range: 1...65535)
+        var grants: [TokenGrant] = []
+        let writer = try tokenSource(env, value: "ADMIN_TOKEN", file: "ADMIN_TOKEN_FILE", required: true)!
+        grants.append(TokenGrant(source: writer, caller: Caller(name: try name(env, "ADMIN_TOKEN_NAME", default: "admin"), canWrite: true)))
+        if let reader = try tokenSource(env, value: "ADMIN_READONLY_TOKEN", file: "ADMIN_READONLY_TOKEN_FILE", required: false) {
+            if reader == writer {
+                throw ConfigError(name: "ADMIN_READONLY_TOKEN", value: nil, problem: "must differ from ADMIN_TOKEN (the value is not shown)")
+            }
+            grants.append(TokenGrant(source: reader, caller: Caller(name: try name(env, "ADMIN_READONLY_TOKEN_NAME", default: "readonly"),
+                                                                    canWrite: false)))
+        }
+        let database = try PostgresConfig(connectionString: env.string("DATABASE_URL") ?? "", applicationName: "tenants")
+        return AdminSettings(port: port, grants: grants, database: database,
+                             logLevel: try env.choice("LOG_LEVEL", default: LogLevel.info),
+                             logFormat: try env.choice("LOG_FORMAT", default: LogFormat.text))
+    }
+
+    private static func tokenSource(_ env: Environment, value: String, file: String, required: Bool) throws(ConfigError) -> TokenSource? {
+        switch (env.string(value), env.string(file)) {
+        case (nil, nil):
+            guard !required else {
+                throw ConfigError(name: value, value: nil, problem: "is required: set \(value) to a bearer token, or \(file) to a file holding one")
+            }
+            return nil
+        case (_?, _?):
+            throw ConfigError(name: file, value: nil, problem: "set either \(value) or \(file), not both")
+        case (let token?, nil):
+            guard token.count >= 16 else {
+                throw ConfigError(name: value, value: nil, problem: "must be at least 16 characters (the value is not shown)")
+            }
+            return .value(token)
+        case (nil, let path?):
+            return .file(path)
+        }
+    }
+
+    private static func name(_ env: Environment, _ variable: String, default fallback: String) throws(ConfigError) -> String {
+        let name = env.string(variable, default: fallback)
+        guard name.count <= 100, !name.contains(where: { $0.isNewline }) else {
+            throw ConfigError(name: variable, value: name, problem: "must be one line of at most 100 characters")
+        }
+        return name
+    }
+}
