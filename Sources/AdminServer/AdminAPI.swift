@@ -186,7 +186,7 @@ public struct AdminAPI: Sendable {
             return AdminResponse.error(error)
         } catch let thrown as AdminResponse.Thrown {
             return thrown.response
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             return AdminResponse.problem(.contentTooLarge, "the request body is larger than \(Self.maxBodyBytes) bytes")
         } catch {
             logger.error("request failed", ["error": "\(error)"])
