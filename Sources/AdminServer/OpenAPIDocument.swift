@@ -189,10 +189,10 @@ public enum OpenAPIDocument {
         "schema": {"type": "string", "minLength": 1, "maxLength": 253}
       },
       "Limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
-      "Cursor": {"name": "cursor", "in": "query", "description": "next_cursor of the previous page", "schema": {"type": "string"}},
+      "Cursor": {"name": "cursor", "in": "query", "description": "next_cursor of the previous page", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"}},
       "IfMatch": {
         "name": "If-Match", "in": "header", "description": "the generation the change is meant for, as an entity tag: \"3\"",
-        "schema": {"type": "string"}
+        "schema": {"type": "string", "pattern": "^(W/)?\"[1-9][0-9]{0,17}\"$"}
       }
     },
     "headers": {

@@ -46,7 +46,8 @@ public enum AccountRules {
     public static let maxDisplayNameLength = 1024
 
     public static func checkID(_ id: String, field: String = "account_id", into errors: inout FieldErrors) {
-        let length = id.count
+        // Code points, as PostgreSQL's char_length counts them (not Swift's grapheme clusters).
+        let length = id.unicodeScalars.count
         if length == 0 || length > maxIDLength {
             errors.add(field, "must be 1 to \(maxIDLength) characters (got \(length))")
         } else if id.unicodeScalars.contains(where: { $0.value == 0 }) {
@@ -55,7 +56,7 @@ public enum AccountRules {
     }
 
     public static func checkDisplayName(_ name: String, into errors: inout FieldErrors) {
-        if name.count > maxDisplayNameLength {
+        if name.unicodeScalars.count > maxDisplayNameLength {
             errors.add("display_name", "must be at most \(maxDisplayNameLength) characters")
         } else if name.unicodeScalars.contains(where: { $0.value == 0 }) {
             errors.add("display_name", "must not contain a NUL character")
@@ -69,6 +70,7 @@ public enum AccountRules {
             errors.add("config", "must be a JSON object")
             return
         }
+        if containsNUL(config) { errors.add("config", "must not contain a NUL character (PostgreSQL's jsonb cannot store one)") }
         guard let env = object["env"] else { return }
         guard let variables = env.objectValue else {
             errors.add("config.env", "must be an object of environment variable names to strings")
@@ -79,11 +81,8 @@ public enum AccountRules {
                 errors.add("config.env.\(name)", "is not a valid environment variable name: use letters, digits, '_', '-' and '.', not starting with a digit")
             } else if value.stringValue == nil {
                 errors.add("config.env.\(name)", "must be a string")
-            } else if value.stringValue!.unicodeScalars.contains(where: { $0.value == 0 }) {
-                errors.add("config.env.\(name)", "must not contain a NUL character")
             }
         }
-        if containsNUL(config) { errors.add("config", "must not contain a NUL character (PostgreSQL's jsonb cannot store one)") }
     }
 
     static func isEnvironmentName(_ name: String) -> Bool {

@@ -28,8 +28,10 @@ public enum AdminError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A database failure as the caller should see it: a violated CHECK (a rule the API also
     /// checks, so only reached through a race or a newer constraint) is the caller's fault.
     static func from(_ error: PostgresError) -> AdminError {
-        if error.sqlState == "23514" {
-            return .invalid(FieldErrors([error.constraint ?? "body": "violates the table's rule: \(error.message)"]))
+        // Class 23 (a violated CHECK or NOT NULL) and class 22 (data PostgreSQL cannot store,
+        // such as a NUL in text): the request's values, not the database, are at fault.
+        if let state = error.sqlState, state.hasPrefix("23") || state.hasPrefix("22") {
+            return .invalid(FieldErrors([error.constraint ?? "body": "cannot be stored: \(error.message)"]))
         }
         return .unavailable(error.description)
     }

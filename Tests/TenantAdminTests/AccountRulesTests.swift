@@ -25,6 +25,8 @@ import Testing
         (["account_id": "a", "config": ["env": "x"]], "config.env", "must be an object"),
         (["account_id": "a", "generation": 3], "generation", "not a field"),
         (["account_id": "a\u{0}b"], "account_id", "NUL"),
+        (["account_id": "a", "config": ["k\u{0}": "x"]], "config", "NUL"),
+        (["account_id": .string(String(repeating: "e\u{301}", count: 127))], "account_id", "1 to 253"),
     ] as [(JSONValue, String, String)])
     func anInvalidCreateBodyNamesTheField(body: JSONValue, field: String, problem: String) {
         guard case .failure(let errors) = AccountRules.newAccount(from: body) else {
