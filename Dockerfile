@@ -1,5 +1,5 @@
-# One image with the three executables: provisioner, restarter, migrate (on PATH), and the
-# schema files at /migrations (migrate's default MIGRATIONS_DIR).
+# One image with the four executables on PATH: provisioner, restarter, migrate and tenants (the
+# admin API and CLI), and the schema files at /migrations (migrate's default MIGRATIONS_DIR).
 #   docker build -t registry.example.com/tenant-provisioner:0.1.0 .
 # No container engine runs on our development machines, so this file is checked by checkov in
 # CI (scripts/check-deploy) but not built there.
@@ -20,10 +20,10 @@ COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib --product provisioner \
     && swift build -c release --static-swift-stdlib --product restarter \
     && swift build -c release --static-swift-stdlib --product migrate \
+    && swift build -c release --static-swift-stdlib --product tenants \
     && mkdir -p /out \
-    && cp "$(swift build -c release --show-bin-path)"/provisioner \
-          "$(swift build -c release --show-bin-path)"/restarter \
-          "$(swift build -c release --show-bin-path)"/migrate /out/
+    && cd "$(swift build -c release --show-bin-path)" \
+    && cp provisioner restarter migrate tenants /out/
 
 # Run: slim Debian with only the shared libraries the binaries load. `ldd` of a release build
 # lists libpq, libcurl (and what these two packages pull in) and libc, libm, libstdc++ and

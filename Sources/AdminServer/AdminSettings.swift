@@ -21,14 +21,18 @@ public struct AdminSettings: Sendable {
     public static func load(_ env: Environment) throws(ConfigError) -> AdminSettings {
         let port = try env.integer("ADMIN_PORT", default: 8081, range: 1...65535)
         var grants: [TokenGrant] = []
-        let writer = try tokenSource(env, value: "ADMIN_TOKEN", file: "ADMIN_TOKEN_FILE", required: true)!
-        grants.append(TokenGrant(source: writer, caller: Caller(name: try name(env, "ADMIN_TOKEN_NAME", default: "admin"), canWrite: true)))
-        if let reader = try tokenSource(env, value: "ADMIN_READONLY_TOKEN", file: "ADMIN_READONLY_TOKEN_FILE", required: false) {
+        // Each variable is read by name right here (the README's table is checked against these reads).
+        let writer = try tokenSource(token: env.string("ADMIN_TOKEN"), file: env.string("ADMIN_TOKEN_FILE"),
+                                     names: ("ADMIN_TOKEN", "ADMIN_TOKEN_FILE"), required: true)!
+        let writerName = try checkedName(env.string("ADMIN_TOKEN_NAME", default: "admin"), variable: "ADMIN_TOKEN_NAME")
+        grants.append(TokenGrant(source: writer, caller: Caller(name: writerName, canWrite: true)))
+        if let reader = try tokenSource(token: env.string("ADMIN_READONLY_TOKEN"), file: env.string("ADMIN_READONLY_TOKEN_FILE"),
+                                        names: ("ADMIN_READONLY_TOKEN", "ADMIN_READONLY_TOKEN_FILE"), required: false) {
             if reader == writer {
                 throw ConfigError(name: "ADMIN_READONLY_TOKEN", value: nil, problem: "must differ from ADMIN_TOKEN (the value is not shown)")
             }
-            grants.append(TokenGrant(source: reader, caller: Caller(name: try name(env, "ADMIN_READONLY_TOKEN_NAME", default: "readonly"),
-                                                                    canWrite: false)))
+            let readerName = try checkedName(env.string("ADMIN_READONLY_TOKEN_NAME", default: "readonly"), variable: "ADMIN_READONLY_TOKEN_NAME")
+            grants.append(TokenGrant(source: reader, caller: Caller(name: readerName, canWrite: false)))
         }
         let database = try PostgresConfig(connectionString: env.string("DATABASE_URL") ?? "", applicationName: "tenants")
         return AdminSettings(port: port, grants: grants, database: database,
@@ -36,8 +40,10 @@ public struct AdminSettings: Sendable {
                              logFormat: try env.choice("LOG_FORMAT", default: LogFormat.text))
     }
 
-    private static func tokenSource(_ env: Environment, value: String, file: String, required: Bool) throws(ConfigError) -> TokenSource? {
-        switch (env.string(value), env.string(file)) {
+    private static func tokenSource(token: String?, file path: String?, names: (value: String, file: String),
+                                    required: Bool) throws(ConfigError) -> TokenSource? {
+        let (value, file) = names
+        switch (token, path) {
         case (nil, nil):
             guard !required else {
                 throw ConfigError(name: value, value: nil, problem: "is required: set \(value) to a bearer token, or \(file) to a file holding one")
@@ -55,8 +61,7 @@ public struct AdminSettings: Sendable {
         }
     }
 
-    private static func name(_ env: Environment, _ variable: String, default fallback: String) throws(ConfigError) -> String {
-        let name = env.string(variable, default: fallback)
+    private static func checkedName(_ name: String, variable: String) throws(ConfigError) -> String {
         guard name.count <= 100, !name.contains(where: { $0.isNewline }) else {
             throw ConfigError(name: variable, value: name, problem: "must be one line of at most 100 characters")
         }

@@ -91,10 +91,10 @@ import Testing
 
     /// The Roles are bound to the service accounts the Deployments run as, in their namespace,
     /// and grant nothing cluster-wide and no Secret.
-    @Test(arguments: [DeployManifests.install, DeployManifests.restarter])
-    func theRoleIsBoundToTheDeploymentsServiceAccount(directory: String) async throws {
+    @Test(arguments: [(DeployManifests.install, "tenant-provisioner"), (DeployManifests.restarter, "tenant-restarter")])
+    func theRoleIsBoundToTheDeploymentsServiceAccount(directory: String, deploymentName: String) async throws {
         let rendered = try await DeployManifests.rendered(directory, namespace: "tenants")
-        let deployment = try rendered.object(kind: "Deployment")
+        let deployment = try rendered.object(kind: "Deployment", name: deploymentName)
         let account = try #require(deployment["spec"]?["template"]?["spec"]?["serviceAccountName"]?.stringValue)
         #expect(deployment["spec"]?["template"]?["spec"]?["automountServiceAccountToken"] != false)
         let binding = try rendered.object(kind: "RoleBinding")
@@ -106,6 +106,22 @@ import Testing
         #expect(try rendered.object(kind: "ServiceAccount", name: account)["metadata"]?["namespace"] == "tenants")
         #expect(!rendered.objects.contains { $0["kind"] == "ClusterRole" || $0["kind"] == "ClusterRoleBinding" })
         #expect(!Self.permissions(of: role).contains { $0.resource == "secrets" || $0.verb == "*" || $0.resource == "*" })
+    }
+
+    /// The admin API (issue 13) runs with no Kubernetes access at all: its own ServiceAccount,
+    /// no token mounted, no binding of any Role to it.
+    @Test func theAdminAPIHasNoKubernetesAccess() async throws {
+        let rendered = try await DeployManifests.rendered(DeployManifests.install, namespace: "tenants")
+        let admin = try rendered.object(kind: "Deployment", name: "tenant-admin")
+        let pod = try #require(admin["spec"]?["template"]?["spec"])
+        let account = try #require(pod["serviceAccountName"]?.stringValue)
+        #expect(account != "tenant-provisioner" && account != "default")
+        #expect(pod["automountServiceAccountToken"] == false)
+        #expect(try rendered.object(kind: "ServiceAccount", name: account)["automountServiceAccountToken"] == false)
+        let bindings = rendered.objects.filter { $0["kind"] == "RoleBinding" || $0["kind"] == "ClusterRoleBinding" }
+        #expect(!bindings.contains { $0["subjects"]?.arrayValue?.contains { $0["name"] == .string(account) } == true })
+        let command = pod["containers"]?.arrayValue?.first?["command"]
+        #expect(command == ["tenants", "serve"])
     }
 
     // MARK: the provisioner

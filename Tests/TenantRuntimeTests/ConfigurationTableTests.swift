@@ -8,9 +8,10 @@ import Testing
 /// raw lookup (`environment["X"]`) in the product modules.
 @Suite struct ConfigurationTableTests {
     static let productModules = ["Common", "Postgres", "Kube", "TenantCore", "SchemaMigrator", "TenantRuntime",
-                                 "Provisioner", "Restarter", "Migrate"]
-    /// Read only to find `~/.kube/config`, which the KUBECONFIG row names.
-    static let notConfiguration: Set<String> = ["HOME"]
+                                 "Provisioner", "Restarter", "Migrate", "TenantAdmin", "AdminServer", "Tenants"]
+    /// HOME: read only to find `~/.kube/config`, which the KUBECONFIG row names. USER: only the
+    /// CLI's default actor name (`cli:$USER`), documented with the CLI.
+    static let notConfiguration: Set<String> = ["HOME", "USER"]
 
     static func variablesReadByTheCode() throws -> Set<String> {
         let typed = try Regex(#"\.(?:string|integer|number|boolean|choice|optionalInteger|optionalNumber)\("([A-Z][A-Z0-9_]*)""#)
