@@ -24,7 +24,10 @@ public struct TokenGrant: Sendable, Equatable {
 /// with a constant-time loop, so neither the token's content nor its length shows in the
 /// response time; never logs or returns a token.
 public final class TokenAuthority: Sendable {
+    /// What identifies one version of a token file: a Secret volume swaps in a new file (a new
+    /// inode) on every update, and an in-place edit changes the time or the size.
     private struct FileState {
+        var inode: UInt64?
         var modified: Date?
         var size: Int?
         var digest: [UInt8]?
@@ -70,9 +73,11 @@ public final class TokenAuthority: Sendable {
             return token.isEmpty ? nil : SHA256.digest(Array(token.utf8))
         case .file(let path):
             let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let inode = (attributes?[.systemFileNumber] as? NSNumber)?.uint64Value
             let modified = attributes?[.modificationDate] as? Date
             let size = (attributes?[.size] as? NSNumber)?.intValue
-            if let cached = files.withLock({ $0[path] }), cached.modified == modified, cached.size == size, modified != nil {
+            if let cached = files.withLock({ $0[path] }), modified != nil,
+               cached.inode == inode, cached.modified == modified, cached.size == size {
                 return cached.digest
             }
             var digest: [UInt8]?
@@ -80,7 +85,7 @@ public final class TokenAuthority: Sendable {
                let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty {
                 digest = SHA256.digest(Array(text.utf8))
             }
-            files.withLock { $0[path] = FileState(modified: modified, size: size, digest: digest) }
+            files.withLock { $0[path] = FileState(inode: inode, modified: modified, size: size, digest: digest) }
             return digest
         }
     }
