@@ -116,8 +116,7 @@ public struct AdminAPI: Sendable {
         }
         let created = try await pool.withConnection { db in try await AdminStore.create(db, new, actor: caller.name) }
         logger.info("account created", ["actor": caller.name, "account.id": new.accountID])
-        var response = AdminResponse.json(.created, created)
-        response.headers[.eTag] = Self.etag(created)
+        var response = AdminResponse.account(.created, created)
         response.headers[.location] = "/accounts/" + Self.pathSegment(new.accountID)
         return response
     }
@@ -125,9 +124,7 @@ public struct AdminAPI: Sendable {
     private func getAccount(_ context: AdminContext) async throws -> Response {
         let id = try Self.accountID(context)
         let account = try await pool.withConnection { db in try await AdminStore.account(db, id: id) }
-        var response = AdminResponse.json(.ok, account)
-        response.headers[.eTag] = Self.etag(account)
-        return response
+        return AdminResponse.account(.ok, account)
     }
 
     private func patchAccount(_ request: Request, _ context: AdminContext) async throws -> Response {
@@ -144,9 +141,7 @@ public struct AdminAPI: Sendable {
             try await AdminStore.update(db, id: id, changes, expectedGeneration: expected, actor: caller.name)
         }
         logger.info("account changed", ["actor": caller.name, "account.id": id, "fields": changes.fieldNames.joined(separator: ",")])
-        var response = AdminResponse.json(.ok, updated)
-        response.headers[.eTag] = Self.etag(updated)
-        return response
+        return AdminResponse.account(.ok, updated)
     }
 
     private func deleteAccount(_ request: Request, _ context: AdminContext) async throws -> Response {
@@ -217,10 +212,6 @@ public struct AdminAPI: Sendable {
 
     static func pathSegment(_ id: String) -> String {
         id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#%"))) ?? id
-    }
-
-    static func etag(_ account: JSONValue) -> String {
-        "\"\(account["generation"]?.integerValue ?? 0)\""
     }
 
     /// `If-Match: "3"` (or `3`, or `W/"3"`) → 3; absent → nil.

@@ -18,6 +18,13 @@ enum AdminResponse {
                  body: .init(byteBuffer: ByteBuffer(string: value.canonicalJSON)))
     }
 
+    /// An account, with its generation as the `ETag`.
+    static func account(_ status: HTTPResponse.Status, _ account: JSONValue) -> Response {
+        var response = json(status, account)
+        response.headers[.eTag] = "\"\(account["generation"]?.integerValue ?? 0)\""
+        return response
+    }
+
     static func page(_ page: Page<JSONValue>) -> Response {
         json(.ok, ["items": .array(page.items), "next_cursor": page.nextCursor.map { .string($0.token) } ?? .null])
     }

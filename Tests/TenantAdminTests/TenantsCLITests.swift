@@ -22,17 +22,7 @@ import Testing
     }
 
     static func with(_ body: (CLI, PostgresConnection) async throws -> Void) async throws {
-        let database = try await TestDatabase.createMigrated()
-        let db = database.connect()
-        do {
-            try await body(CLI(database: database), db)
-        } catch {
-            await db.close()
-            await database.drop()
-            throw error
-        }
-        await db.close()
-        await database.drop()
+        try await withDatabase { database, db in try await body(CLI(database: database), db) }
     }
 
     @Test func addListShowActivateDeactivateDelete() async throws {
