@@ -1,13 +1,21 @@
 /// Kubernetes name and label validation rules (apimachinery `validation.IsDNS1123Label`,
 /// `IsDNS1123Subdomain`, `IsValidLabelValue`), shared by configuration checks and the core.
 public enum DNSName {
-    /// At most 63 characters of `[a-z0-9-]`, starting and ending with an alphanumeric.
+    public static let maxLabelLength = 63
+    public static let labelRule = "at most 63 characters of lowercase letters, digits and '-', starting and ending with a letter or digit"
+
+    /// At most 63 characters of `[a-z0-9-]`, starting and ending with an alphanumeric: Job names,
+    /// namespaces. https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-label-names
     public static func isLabel(_ s: String) -> Bool {
         let u = Array(s.utf8)
-        guard !u.isEmpty, u.count <= 63 else { return false }
-        func alnum(_ c: UInt8) -> Bool { (c >= 97 && c <= 122) || (c >= 48 && c <= 57) }
-        guard alnum(u.first!), alnum(u.last!) else { return false }
-        return u.allSatisfy { alnum($0) || $0 == 45 }
+        guard let first = u.first, let last = u.last, u.count <= maxLabelLength else { return false }
+        guard isAlphanumeric(first), isAlphanumeric(last) else { return false }
+        return u.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    /// `[a-z0-9]`, as a UTF-8 byte.
+    public static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
     }
 
     /// At most 253 characters of dot-separated DNS labels.

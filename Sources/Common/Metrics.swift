@@ -1,10 +1,10 @@
 import Foundation
+import Synchronization
 
 /// Counters and gauges rendered in the Prometheus text format for `/metrics`.
-/// A registry of a few dozen series guarded by one lock: far cheaper than pulling in
+/// A registry of a few dozen series behind one `Mutex`: far cheaper than pulling in
 /// swift-metrics and swift-prometheus for the same output.
-public final class Metrics: @unchecked Sendable {
-    // @unchecked: every stored property is guarded by `lock`.
+public final class Metrics: Sendable {
     public enum Kind: String, Sendable { case counter, gauge, summary }
 
     private struct Family {
@@ -13,18 +13,31 @@ public final class Metrics: @unchecked Sendable {
         var series: [String: Double] = [:]  // rendered label set → value
     }
 
-    private let lock = NSLock()
-    private var families: [String: Family] = [:]
-    private var order: [String] = []
+    private struct Registry {
+        var families: [String: Family] = [:]
+        var order: [String] = []
+
+        /// The family `name`, created with `kind` (help = name) when it was never described.
+        mutating func family(_ name: String, _ kind: Kind) -> String {
+            if families[name] == nil {
+                families[name] = Family(help: name, kind: kind)
+                order.append(name)
+            }
+            return name
+        }
+    }
+
+    private let registry = Mutex(Registry())
 
     public init() {}
 
     /// Declares a metric so it shows up (at zero when it has no labels) before anything happened.
     public func describe(_ name: String, _ kind: Kind, help: String) {
-        lock.lock(); defer { lock.unlock() }
-        guard families[name] == nil else { return }
-        families[name] = Family(help: help, kind: kind)
-        order.append(name)
+        registry.withLock { r in
+            guard r.families[name] == nil else { return }
+            r.families[name] = Family(help: help, kind: kind)
+            r.order.append(name)
+        }
     }
 
     public func increment(_ name: String, by amount: Double = 1, labels: [String: String] = [:]) {
@@ -33,13 +46,11 @@ public final class Metrics: @unchecked Sendable {
 
     /// Adds one observation to a summary (`<name>_sum` and `<name>_count`, no quantiles).
     public func observe(_ name: String, _ value: Double) {
-        lock.lock(); defer { lock.unlock() }
-        if families[name] == nil {
-            families[name] = Family(help: name, kind: .summary)
-            order.append(name)
+        registry.withLock { r in
+            let key = r.family(name, .summary)
+            r.families[key]!.series["_sum", default: 0] += value
+            r.families[key]!.series["_count", default: 0] += 1
         }
-        families[name]!.series["_sum", default: 0] += value
-        families[name]!.series["_count", default: 0] += 1
     }
 
     public func set(_ name: String, _ value: Double, labels: [String: String] = [:]) {
@@ -47,22 +58,21 @@ public final class Metrics: @unchecked Sendable {
     }
 
     public func value(_ name: String, labels: [String: String] = [:]) -> Double {
-        lock.lock(); defer { lock.unlock() }
-        return families[name]?.series[Self.render(labels)] ?? 0
+        let key = Self.render(labels)
+        return registry.withLock { $0.families[name]?.series[key] ?? 0 }
     }
 
     private func update(_ name: String, _ labels: [String: String], _ change: (inout Double) -> Void) {
-        lock.lock(); defer { lock.unlock() }
-        if families[name] == nil {
-            families[name] = Family(help: name, kind: .counter)
-            order.append(name)
+        let key = Self.render(labels)
+        registry.withLock { r in
+            let family = r.family(name, .counter)
+            change(&r.families[family]!.series[key, default: 0])
         }
-        change(&families[name]!.series[Self.render(labels), default: 0])
     }
 
     /// The Prometheus text exposition format, version 0.0.4.
     public func render() -> String {
-        lock.lock(); defer { lock.unlock() }
+        let (families, order) = registry.withLock { ($0.families, $0.order) }
         var out = ""
         for name in order {
             guard let family = families[name] else { continue }

@@ -24,7 +24,7 @@ public final class KubeClient: Sendable {
         }
 
         public static func from(_ environment: Environment) throws(ConfigError) -> RateLimit {
-            RateLimit(qps: try environment.number("KUBE_QPS", default: 20, range: 0.01...100_000),
+            RateLimit(qps: try environment.number("KUBE_QPS", default: 20, range: 0.1...10_000),
                       burst: try environment.integer("KUBE_BURST", default: 40, range: 1...100_000))
         }
     }

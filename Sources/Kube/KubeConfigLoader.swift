@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Picks the credentials the SPEC names: in-cluster service account first, else `KUBECONFIG`
@@ -31,5 +32,15 @@ public enum KubeConfigLoader {
         if let ns = InClusterConfig.namespace(directory: serviceAccountDirectory) { return ns }
         if let ns = config?.namespace { return ns }
         return "default"
+    }
+
+    /// The namespace as above, checked once for every source it may come from.
+    public static func validNamespace(environment: [String: String], config: KubeConfig?) throws(ConfigError) -> String {
+        let namespace = namespace(environment: environment, config: config)
+        guard DNSName.isLabel(namespace) else {
+            throw ConfigError(name: "NAMESPACE", value: namespace,
+                              problem: "must be a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters")
+        }
+        return namespace
     }
 }

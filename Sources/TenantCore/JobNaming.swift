@@ -12,13 +12,13 @@ public enum JobNaming {
     /// Hex characters of sha256(account id) in a hashed suffix.
     public static let hashLength = 8
     /// The longest prefix that leaves room for `-` and the hash.
-    public static let maxPrefixLength = DNSLabel.maxLength - 1 - hashLength
+    public static let maxPrefixLength = DNSName.maxLabelLength - 1 - hashLength
 
     /// The Job name `<prefix>-<suffix>` and the suffix (also `{{ account_slug }}` and the
     /// `tenant-provisioner/account` label). `prefix` must have passed `prefixProblem`.
     public static func name(prefix: String, accountID: String) -> (name: String, suffix: String) {
         let slug = slug(accountID)
-        let available = DNSLabel.maxLength - prefix.utf8.count - 1
+        let available = DNSName.maxLabelLength - prefix.utf8.count - 1
         if slug == accountID && slug.utf8.count <= available {
             return (prefix + "-" + slug, slug)
         }
@@ -42,7 +42,7 @@ public enum JobNaming {
                 let b = UInt8(scalar.value)
                 if b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") {
                     byte = b + 32
-                } else if DNSLabel.isAlphanumeric(b) {
+                } else if DNSName.isAlphanumeric(b) {
                     byte = b
                 }
             }
@@ -63,8 +63,8 @@ public enum JobNaming {
         if prefix.isEmpty {
             return "metadata.name (the Job name prefix) is empty; set it to a short name such as \"tenant\""
         }
-        if !DNSLabel.isValid(prefix) {
-            return "metadata.name \(JSONText.quote(prefix)) (the Job name prefix) is not a valid DNS-1123 label: \(DNSLabel.rule)"
+        if !DNSName.isLabel(prefix) {
+            return "metadata.name \(JSONText.quote(prefix)) (the Job name prefix) is not a valid DNS-1123 label: \(DNSName.labelRule)"
         }
         if prefix.utf8.count > maxPrefixLength {
             return "metadata.name \(JSONText.quote(prefix)) (the Job name prefix) has \(prefix.utf8.count) characters; at most \(maxPrefixLength) leave room for '-' and the \(hashLength)-character account hash"

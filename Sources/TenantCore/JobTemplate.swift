@@ -12,20 +12,6 @@ public struct JobTemplate: Sendable, Equatable {
     public let contentHash: String
     let root: TemplateNode
 
-    /// Reads one file and parses it. The only file access of TenantCore.
-    public static func load(path: String) throws(TemplateError) -> JobTemplate {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw TemplateError(file: path, line: nil, problem: "cannot read the file (\(error.localizedDescription)); mount the template ConfigMap there or set JOB_TEMPLATE to its path")
-        }
-        guard let yaml = String(data: data, encoding: .utf8) else {
-            throw TemplateError(file: path, line: nil, problem: "the file is not UTF-8 text")
-        }
-        return try parse(yaml: yaml, file: path)
-    }
-
     /// Parses and validates template text; `file` names it in errors.
     public static func parse(yaml: String, file: String) throws(TemplateError) -> JobTemplate {
         var reader = TemplateYAMLReader(file: file)

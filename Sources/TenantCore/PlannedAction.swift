@@ -120,3 +120,28 @@ public enum PlannedAction: Sendable, Equatable {
         }
     }
 }
+
+extension PlannedAction {
+    /// Where an action goes in a plan. Records of what already happened come first (they cost no
+    /// request and the status they write explains the rest), then the reports, then deletions
+    /// before creations: a deletion frees a name or a slot that a creation may need.
+    public enum Order: Int, Comparable, Sendable {
+        case recordSuccess, recordFailure, reportConflict, renderFailed, delete, deferDelete, waitForDeletion, replace, create
+
+        public static func < (lhs: Order, rhs: Order) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    public var order: Order {
+        switch self {
+        case .recordSuccess: .recordSuccess
+        case .recordFailure: .recordFailure
+        case .reportConflict: .reportConflict
+        case .renderFailed: .renderFailed
+        case .delete: .delete
+        case .deferDelete: .deferDelete
+        case .waitForDeletion: .waitForDeletion
+        case .recreate, .restart: .replace
+        case .create: .create
+        }
+    }
+}

@@ -72,7 +72,7 @@ struct PlanBuilder {
     /// Every Job by name, managed or not, and this instance's Jobs by account.
     let index: JobIndex
 
-    private var ranked: [(rank: Int, key: String, account: String, action: PlannedAction)] = []
+    private var ranked: [(order: PlannedAction.Order, key: String, account: String, action: PlannedAction)] = []
     /// The account being planned by `planAccounts`; ties between accounts sort by it, so the
     /// order of the accounts handed in does not matter. Empty afterwards (those come last).
     private var currentAccount = ""
@@ -143,11 +143,11 @@ struct PlanBuilder {
         let current = own.first { $0.name == name }
         // The account's own Job holds the name in the common case: no lookup by name needed.
         if current == nil, let holder = index.job(named: name), !holder.isManaged(instance: policy.instance) {
-            add(.reportConflict(accountID: account.id, jobName: name, message: Self.unmanagedConflict(holder, instance: policy.instance)), rank: 2, key: name)
+            add(.reportConflict(accountID: account.id, jobName: name, message: Self.unmanagedConflict(holder, instance: policy.instance)), key: name)
             return
         }
         if let owner = nameOwner(name), owner != account.id {
-            add(.reportConflict(accountID: account.id, jobName: name, message: "account \(JSONText.quote(owner)) has the same Job name \(name); rename one of the accounts or change the template prefix"), rank: 2, key: name)
+            add(.reportConflict(accountID: account.id, jobName: name, message: "account \(JSONText.quote(owner)) has the same Job name \(name); rename one of the accounts or change the template prefix"), key: name)
             return
         }
         recordObservations(of: own, accountID: account.id, status: status)
@@ -157,7 +157,7 @@ struct PlanBuilder {
         if current == nil, index.job(named: name) != nil {
             // Ours, but annotated for another account (a Job left over under an old prefix that
             // happens to equal this name): it is deleted by its own account's rules; wait for that.
-            add(.waitForDeletion(jobName: name, accountID: account.id), rank: 6, key: name)
+            add(.waitForDeletion(jobName: name, accountID: account.id), key: name)
             return
         }
         let desired: DesiredJob
@@ -168,7 +168,7 @@ struct PlanBuilder {
                 desired = try template.render(account: account, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride(for: template))
             }
         } catch {
-            add(.renderFailed(accountID: account.id, message: error.problem), rank: 3, key: name)
+            add(.renderFailed(accountID: account.id, message: error.problem), key: name)
             return
         }
         if let job = current {
@@ -180,7 +180,7 @@ struct PlanBuilder {
 
     private mutating func planExisting(_ job: ObservedJob, desired: DesiredJob, account: Account, status: AccountStatus?) {
         if job.isTerminating {
-            add(.waitForDeletion(jobName: job.name, accountID: account.id), rank: 6, key: job.name)
+            add(.waitForDeletion(jobName: job.name, accountID: account.id), key: job.name)
             return
         }
         if let failedAt = job.failedAt {
@@ -190,11 +190,11 @@ struct PlanBuilder {
         if job.specHash != desired.specHash {
             var reason = Self.driftReason(job: job, desired: desired, status: status)
             if job.completedAt != nil { reason += " after the Job completed" }
-            add(.recreate(old: job, desired: full(desired, account, status), reason: reason), rank: 7, key: job.name)
+            add(.recreate(old: job, desired: full(desired, account, status), reason: reason), key: job.name)
             return
         }
         if let completedAt = job.completedAt, let rerun = policy.rerunAfterSuccess, now >= completedAt + rerun {
-            add(.recreate(old: job, desired: full(desired, account, status), reason: "rerun after success (completed \(Timestamp.rfc3339(completedAt)), RERUN_AFTER_SUCCESS \(Int(rerun)) s)"), rank: 7, key: job.name)
+            add(.recreate(old: job, desired: full(desired, account, status), reason: "rerun after success (completed \(Timestamp.rfc3339(completedAt)), RERUN_AFTER_SUCCESS \(Int(rerun)) s)"), key: job.name)
         }
     }
 
@@ -205,7 +205,7 @@ struct PlanBuilder {
     private mutating func planFailed(_ job: ObservedJob, failedAt: Date, account: Account, status: AccountStatus?) {
         guard let status, status.jobUID == job.uid, status.hasRecordedFailure(of: job, failedAt: failedAt) else { return }
         guard let due = Self.restartDue(status: status, failedAt: failedAt, policy: policy.restart), due <= now else { return }
-        add(.restart(old: job, accountID: account.id, reason: Self.restartReason(status: status, job: job)), rank: 7, key: job.name)
+        add(.restart(old: job, accountID: account.id, reason: Self.restartReason(status: status, job: job)), key: job.name)
     }
 
     /// When the recorded failure of the account's current Job is to be restarted: the row's
@@ -229,48 +229,48 @@ struct PlanBuilder {
 
     private mutating func planMissing(_ desired: DesiredJob, account: Account, status: AccountStatus?) {
         guard let status else {
-            add(.create(full(desired, account, status), reason: "new account"), rank: 8, key: desired.name)
+            add(.create(full(desired, account, status), reason: "new account"), key: desired.name)
             return
         }
         switch status.phase {
         case .restartScheduled:
             // Deleted for its restart (or gone by TTL meanwhile): created at the restart time.
             if let at = status.nextRestartAt, at > now { return }
-            add(.create(full(desired, account, status), reason: "scheduled restart is due", completes: .restart(oldUID: status.jobUID)), rank: 8, key: desired.name)
+            add(.create(full(desired, account, status), reason: "scheduled restart is due", completes: .restart(oldUID: status.jobUID)), key: desired.name)
             return
         case .deleting:
             // An active account's Job deleted to be replaced (spec change, rerun): its successor.
-            add(.create(full(desired, account, status), reason: "replacing the deleted Job", completes: .recreate(oldUID: status.jobUID)), rank: 8, key: desired.name)
+            add(.create(full(desired, account, status), reason: "replacing the deleted Job", completes: .recreate(oldUID: status.jobUID)), key: desired.name)
             return
         default:
             break
         }
         if status.phase == .succeeded, let lastSuccess = status.lastSuccessAt {
             if let observed = status.observedGeneration, observed != account.generation {
-                add(.create(full(desired, account, status), reason: "account changed since its Job succeeded (generation \(observed) → \(account.generation))"), rank: 8, key: desired.name)
+                add(.create(full(desired, account, status), reason: "account changed since its Job succeeded (generation \(observed) → \(account.generation))"), key: desired.name)
             } else if let rerun = policy.rerunAfterSuccess, now >= lastSuccess + rerun {
-                add(.create(full(desired, account, status), reason: "rerun after success (completed \(Timestamp.rfc3339(lastSuccess)), RERUN_AFTER_SUCCESS \(Int(rerun)) s)"), rank: 8, key: desired.name)
+                add(.create(full(desired, account, status), reason: "rerun after success (completed \(Timestamp.rfc3339(lastSuccess)), RERUN_AFTER_SUCCESS \(Int(rerun)) s)"), key: desired.name)
             }
             return  // a completed Job that disappeared is not recreated before its rerun time
         }
         let reason = status.phase == .inactive ? "account activated" : "no Job for the active account"
-        add(.create(full(desired, account, status), reason: reason), rank: 8, key: desired.name)
+        add(.create(full(desired, account, status), reason: reason), key: desired.name)
     }
 
     private mutating func recordObservations(of jobs: [ObservedJob], accountID: String, status: AccountStatus?) {
         for job in jobs {
             if let completedAt = job.completedAt, status?.hasRecordedSuccess(uid: job.uid, completedAt: completedAt) != true {
-                add(.recordSuccess(accountID: accountID, jobName: job.name, uid: job.uid, completedAt: completedAt), rank: 0, key: job.name)
+                add(.recordSuccess(accountID: accountID, jobName: job.name, uid: job.uid, completedAt: completedAt), key: job.name)
             }
             if let failedAt = job.failedAt, status?.hasRecordedFailure(of: job, failedAt: failedAt) != true {
-                add(.recordFailure(accountID: accountID, job: job), rank: 1, key: job.name)
+                add(.recordFailure(accountID: accountID, job: job), key: job.name)
             }
         }
     }
 
     private mutating func delete(_ job: ObservedJob, accountID: String?, reason: String) {
         if job.isTerminating {
-            add(.waitForDeletion(jobName: job.name, accountID: accountID), rank: 6, key: job.name)
+            add(.waitForDeletion(jobName: job.name, accountID: accountID), key: job.name)
         } else {
             deletions.append((job, accountID, reason))
         }
@@ -284,8 +284,8 @@ struct PlanBuilder {
         return (try? template.render(account: account, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride(for: template))) ?? desired
     }
 
-    private mutating func add(_ action: PlannedAction, rank: Int, key: String) {
-        ranked.append((rank, key, currentAccount, action))
+    private mutating func add(_ action: PlannedAction, key: String) {
+        ranked.append((action.order, key, currentAccount, action))
     }
 
     mutating func finish() -> Plan {
@@ -293,16 +293,17 @@ struct PlanBuilder {
         let budget = max(0, policy.deleteBudget)
         for (index, deletion) in deletions.enumerated() {
             if index < budget {
-                add(.delete(jobName: deletion.job.name, uid: deletion.job.uid, accountID: deletion.accountID, reason: deletion.reason), rank: 4, key: deletion.job.name)
+                add(.delete(jobName: deletion.job.name, uid: deletion.job.uid, accountID: deletion.accountID, reason: deletion.reason), key: deletion.job.name)
             } else {
-                add(.deferDelete(jobName: deletion.job.name, accountID: deletion.accountID, reason: deletion.reason), rank: 5, key: deletion.job.name)
+                add(.deferDelete(jobName: deletion.job.name, accountID: deletion.accountID, reason: deletion.reason), key: deletion.job.name)
             }
         }
         deletions = []
-        // Stable order: rank, then Job name, then account id (accounts are planned in any order;
-        // what comes after them last), then the order of planning (records of one Job).
+        // Stable order: the kind of action (`PlannedAction.Order`), then Job name, then account id
+        // (accounts are planned in any order; what comes after them last), then the order of
+        // planning (records of one Job).
         let ordered = ranked.enumerated().sorted { a, b in
-            if a.element.rank != b.element.rank { return a.element.rank < b.element.rank }
+            if a.element.order != b.element.order { return a.element.order < b.element.order }
             if a.element.key != b.element.key { return a.element.key < b.element.key }
             if a.element.account != b.element.account {
                 if a.element.account.isEmpty || b.element.account.isEmpty { return b.element.account.isEmpty }

@@ -24,7 +24,4 @@ enum FreedMemory {
     static func returnToSystem() {
         _ = mallocTrim?(0)
     }
-
-    /// Whether this platform's malloc can be trimmed (glibc).
-    static var isAvailable: Bool { mallocTrim != nil }
 }

@@ -37,7 +37,7 @@ public final class LeaderElector: Sendable {
         self.onChange = onChange
     }
 
-    public var isLeader: Bool { state.withLock { $0.isLeader } }
+    private var isLeader: Bool { state.withLock { $0.isLeader } }
 
     /// Tries to acquire, then renews, every `retryPeriod` until cancelled. Leadership is given up
     /// when no renewal succeeded for `renewDeadline` (so a partitioned leader stops acting before

@@ -11,7 +11,7 @@ public enum PlanCommand {
         var settings = deps.settings
         settings.dryRun = true
         let logger = deps.logger
-        let client = KubeClient(config: deps.kube, rateLimit: .init(qps: settings.kubeQPS, burst: settings.kubeBurst), logger: logger)
+        let client = KubeClient(config: deps.kube, rateLimit: settings.rateLimit, logger: logger)
         let cache = JobCache(client: client, namespace: deps.namespace, labelSelector: ManagedMetadata.selector(instance: settings.instance), logger: logger)
         let store = ProvisionerStore(connection: PostgresConnection(config: deps.database, logger: logger), actor: settings.identity)
         let reconciler = Reconciler(store: store, cache: cache, queue: ActionQueue(), template: deps.template,

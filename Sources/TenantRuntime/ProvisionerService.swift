@@ -56,7 +56,7 @@ public final class ProvisionerService: Sendable {
         self.deps = deps
         let s = deps.settings
         logger = deps.logger
-        client = KubeClient(config: deps.kube, rateLimit: .init(qps: s.kubeQPS, burst: s.kubeBurst), logger: deps.logger.with(["component": "kube"]))
+        client = KubeClient(config: deps.kube, rateLimit: s.rateLimit, logger: deps.logger.with(["component": "kube"]))
         cache = JobCache(client: client, namespace: deps.namespace, labelSelector: ManagedMetadata.selector(instance: s.instance),
                          logger: deps.logger.with(["component": "job-cache"]))
         store = ProvisionerStore(connection: PostgresConnection(config: deps.database, logger: deps.logger), actor: s.identity)

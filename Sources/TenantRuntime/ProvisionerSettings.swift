@@ -1,4 +1,5 @@
 import Common
+import Kube
 import Foundation
 
 /// Everything `provisioner` reads from its environment, validated in one place.
@@ -21,7 +22,6 @@ import Foundation
 /// | `RESTART_*`, `SKIP_DELAY_ON_OOM`, `LOG_TAIL_LINES`, `OOM_MEMORY_*` | see `RestartConfiguration` | the restart logic |
 /// | `LOG_LEVEL` / `LOG_FORMAT` | `info` / `text` | logging |
 public struct ProvisionerSettings: Sendable, Equatable {
-    public var namespace: String?
     public var instance: String
     public var jobTemplatePath: String
     public var pollInterval: Double
@@ -31,8 +31,7 @@ public struct ProvisionerSettings: Sendable, Equatable {
     public var leaseName: String
     public var leaderElection: Bool
     public var identity: String
-    public var kubeQPS: Double
-    public var kubeBurst: Int
+    public var rateLimit: KubeClient.RateLimit
     public var healthPort: Int
     public var restart: RestartConfiguration
     public var logLevel: LogLevel
@@ -47,12 +46,7 @@ public struct ProvisionerSettings: Sendable, Equatable {
         guard DNSName.isSubdomain(leaseName) else {
             throw ConfigError(name: "LEASE_NAME", value: leaseName, problem: "must be a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', at most 253 characters")
         }
-        let namespace = env.string("NAMESPACE")
-        if let namespace, !DNSName.isLabel(namespace) {
-            throw ConfigError(name: "NAMESPACE", value: namespace, problem: "must be a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters")
-        }
         return ProvisionerSettings(
-            namespace: namespace,
             instance: instance,
             jobTemplatePath: env.string("JOB_TEMPLATE", default: "/etc/provisioner/job-template.yaml"),
             pollInterval: try env.number("POLL_INTERVAL", default: 30, range: 0.1...86400),
@@ -62,8 +56,7 @@ public struct ProvisionerSettings: Sendable, Equatable {
             leaseName: leaseName,
             leaderElection: try env.boolean("LEADER_ELECTION", default: true),
             identity: env.string("POD_NAME", default: hostName),
-            kubeQPS: try env.number("KUBE_QPS", default: 20, range: 0.1...10_000),
-            kubeBurst: try env.integer("KUBE_BURST", default: 40, range: 1...100_000),
+            rateLimit: try KubeClient.RateLimit.from(env),
             healthPort: try env.integer("HEALTH_PORT", default: 8080, range: 0...65535),
             restart: try RestartConfiguration.from(env),
             logLevel: try env.choice("LOG_LEVEL", default: LogLevel.info),
@@ -76,11 +69,10 @@ public struct ProvisionerSettings: Sendable, Equatable {
         var m: [String: String] = [
             "instance": instance, "job_template": jobTemplatePath, "poll_interval": "\(pollInterval)",
             "max_deletes_per_pass": "\(maxDeletesPerPass)", "dry_run": "\(dryRun)", "lease_name": leaseName,
-            "leader_election": "\(leaderElection)", "identity": identity, "kube_qps": "\(kubeQPS)",
-            "kube_burst": "\(kubeBurst)", "health_port": "\(healthPort)",
+            "leader_election": "\(leaderElection)", "identity": identity, "kube_qps": "\(rateLimit.qps)",
+            "kube_burst": "\(rateLimit.burst)", "health_port": "\(healthPort)",
         ]
         m.merge(restart.logMetadata) { a, _ in a }
-        if let namespace { m["namespace"] = namespace }
         if let rerunAfterSuccess { m["rerun_after_success"] = "\(rerunAfterSuccess)" }
         return m
     }

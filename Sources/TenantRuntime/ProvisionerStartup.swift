@@ -24,11 +24,7 @@ public enum ProvisionerStartup {
         } catch {
             throw ConfigError(name: environment["KUBECONFIG"].map { _ in "KUBECONFIG" } ?? "Kubernetes credentials", value: nil, problem: error.description)
         }
-        _ = try KubeClient.RateLimit.from(env)
-        let namespace = KubeConfigLoader.namespace(environment: environment, config: kube)
-        guard DNSName.isLabel(namespace) else {
-            throw ConfigError(name: "NAMESPACE", value: namespace, problem: "must be a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters")
-        }
+        let namespace = try KubeConfigLoader.validNamespace(environment: environment, config: kube)
         let logger = Logger(label: "provisioner", sink: .standardError(minimumLevel: settings.logLevel, format: settings.logFormat))
         return ProvisionerService.Dependencies(settings: settings, template: template, database: database, kube: kube, namespace: namespace, logger: logger)
     }

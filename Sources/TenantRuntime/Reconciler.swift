@@ -127,9 +127,6 @@ public actor Reconciler {
         }
     }
 
-    /// Forget the schema check (a new leader term re-checks).
-    public func resetSchemaCheck() { schemaChecked = false }
-
     /// Call when this replica becomes the leader: re-checks the schema and reads `account_status`
     /// in full on the next pass (another replica may have written it meanwhile).
     public func leadershipGained() {

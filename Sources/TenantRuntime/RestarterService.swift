@@ -52,7 +52,7 @@ public final class RestarterService: Sendable {
         self.deps = deps
         let s = deps.settings
         logger = deps.logger
-        client = KubeClient(config: deps.kube, rateLimit: .init(qps: s.kubeQPS, burst: s.kubeBurst), logger: deps.logger.with(["component": "kube"]))
+        client = KubeClient(config: deps.kube, rateLimit: s.rateLimit, logger: deps.logger.with(["component": "kube"]))
         cache = JobCache(client: client, namespace: deps.namespace, labelSelector: s.target.labelSelector, logger: deps.logger.with(["component": "job-cache"]))
         memory = RestarterMemory(client: client, namespace: deps.namespace, leaseName: s.leaseName)
         history = deps.database.map { FailureHistory(connection: PostgresConnection(config: $0, logger: deps.logger), actor: s.identity) }
@@ -83,6 +83,7 @@ public final class RestarterService: Sendable {
         metrics.describe("\(Self.prefix)_api_requests_total", .counter, help: "Kubernetes API requests, by verb and response code (0: no response).")
         metrics.describe("\(Self.prefix)_db_errors_total", .counter, help: "Failure history writes that failed.")
         metrics.describe("\(Self.prefix)_leader", .gauge, help: "1 while this replica holds the Lease.")
+        metrics.describe("\(Self.prefix)_checks_total", .counter, help: "Safety re-checks of every watched Job done by the leader (one per CHECK_INTERVAL).")
         metrics.set("\(Self.prefix)_leader", leading.get() ? 1 : 0)
     }
 
@@ -151,6 +152,7 @@ public final class RestarterService: Sendable {
                 for name in names { group.addTask { await self.evaluate(name) } }
             }
             readiness.set("startup", problem: nil)
+            if case .full = work { metrics.increment("\(Self.prefix)_checks_total") }
             await updateGauges()
         }
     }

@@ -1,4 +1,5 @@
 import Common
+import Kube
 import Foundation
 
 /// Everything `restarter` reads from its environment, validated in one place. The variable
@@ -41,15 +42,13 @@ public struct RestarterSettings: Sendable, Equatable {
     }
 
     public var target: Target
-    public var namespace: String?
     public var checkInterval: Double
     public var restart: RestartConfiguration
     public var healthPort: Int
     public var leaderElection: Bool
     public var leaseName: String
     public var identity: String
-    public var kubeQPS: Double
-    public var kubeBurst: Int
+    public var rateLimit: KubeClient.RateLimit
     public var logLevel: LogLevel
     public var logFormat: LogFormat
 
@@ -75,37 +74,30 @@ public struct RestarterSettings: Sendable, Equatable {
         case (_?, _?):
             throw ConfigError(name: "JOB_SELECTOR", value: env.string("JOB_SELECTOR"), problem: "set either JOB_NAMES or JOB_SELECTOR, not both")
         }
-        let namespace = env.string("NAMESPACE")
-        if let namespace, !DNSName.isLabel(namespace) {
-            throw ConfigError(name: "NAMESPACE", value: namespace, problem: "must be a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters")
-        }
         let leaseName = env.string("LEASE_NAME", default: "tenant-restarter")
         guard DNSName.isSubdomain(leaseName) else {
             throw ConfigError(name: "LEASE_NAME", value: leaseName, problem: "must be a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', at most 253 characters")
         }
         return RestarterSettings(
             target: target,
-            namespace: namespace,
             checkInterval: try env.number("CHECK_INTERVAL", default: 60, range: 1...86400),
             restart: try RestartConfiguration.from(env),
             healthPort: try env.integer("HEALTH_PORT", default: 8080, range: 0...65535),
             leaderElection: try env.boolean("LEADER_ELECTION", default: true),
             leaseName: leaseName,
             identity: env.string("POD_NAME", default: hostName),
-            kubeQPS: try env.number("KUBE_QPS", default: 20, range: 0.1...10_000),
-            kubeBurst: try env.integer("KUBE_BURST", default: 40, range: 1...100_000),
+            rateLimit: try KubeClient.RateLimit.from(env),
             logLevel: try env.choice("LOG_LEVEL", default: LogLevel.info),
             logFormat: try env.choice("LOG_FORMAT", default: LogFormat.text))
     }
 
     public var logMetadata: [String: String] {
         var m = ["check_interval": "\(checkInterval)", "health_port": "\(healthPort)", "leader_election": "\(leaderElection)",
-                 "lease_name": leaseName, "identity": identity, "kube_qps": "\(kubeQPS)", "kube_burst": "\(kubeBurst)"]
+                 "lease_name": leaseName, "identity": identity, "kube_qps": "\(rateLimit.qps)", "kube_burst": "\(rateLimit.burst)"]
         switch target {
         case .names(let names): m["job_names"] = names.sorted().joined(separator: ",")
         case .selector(let selector): m["job_selector"] = selector
         }
-        if let namespace { m["namespace"] = namespace }
         m.merge(restart.logMetadata) { a, _ in a }
         return m
     }

@@ -20,10 +20,7 @@ public enum RestarterStartup {
         } catch {
             throw ConfigError(name: environment["KUBECONFIG"].map { _ in "KUBECONFIG" } ?? "Kubernetes credentials", value: nil, problem: error.description)
         }
-        let namespace = KubeConfigLoader.namespace(environment: environment, config: kube)
-        guard DNSName.isLabel(namespace) else {
-            throw ConfigError(name: "NAMESPACE", value: namespace, problem: "must be a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters")
-        }
+        let namespace = try KubeConfigLoader.validNamespace(environment: environment, config: kube)
         let logger = Logger(label: "restarter", sink: .standardError(minimumLevel: settings.logLevel, format: settings.logFormat))
         return RestarterService.Dependencies(settings: settings, database: database, kube: kube, namespace: namespace, logger: logger)
     }

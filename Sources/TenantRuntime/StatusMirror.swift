@@ -85,6 +85,4 @@ final class StatusMirror: Sendable {
             s.writtenAt = [:]
         }
     }
-
-    var isLoaded: Bool { state.withLock { $0.loaded } }
 }

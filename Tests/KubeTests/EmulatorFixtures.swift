@@ -28,23 +28,13 @@ enum Fixtures {
                              "annotations": .object(annotations.mapValues { .string($0) })],
                 "spec": .object(spec)]
     }
-
-    /// Polls `condition` every 20 ms until it holds or `timeout` seconds pass.
-    static func eventually(timeout: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try await condition() { return true }
-            try? await Task.sleep(nanoseconds: 20_000_000)
-        }
-        return try await condition()
-    }
 }
 
 extension KubeClient {
     /// For tests that have no watch: polls with GET until the object is gone (true) or `timeout`
     /// seconds pass (false).
     func waitUntilGone(_ resource: KubeResource, namespace: String?, name: String, timeout: Double) async throws -> Bool {
-        try await Fixtures.eventually(timeout: timeout) {
+        try await poll(timeout: timeout) {
             let object: KubeClient.MetadataOnly? = try await get(resource, namespace: namespace, name: name)
             return object == nil
         }

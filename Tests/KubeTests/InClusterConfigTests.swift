@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Kube
 import Testing
@@ -84,5 +85,15 @@ import Testing
         try sa.write("namespace", "pod-ns")
         #expect(KubeConfigLoader.namespace(environment: [:], serviceAccountDirectory: sa.path, config: config) == "pod-ns")
         #expect(KubeConfigLoader.namespace(environment: ["NAMESPACE": "env-ns"], serviceAccountDirectory: sa.path, config: config) == "env-ns")
+    }
+}
+
+@Suite struct NamespaceValidationTests {
+    @Test func aNamespaceFromAnySourceMustBeADNSLabel() throws {
+        #expect(try KubeConfigLoader.validNamespace(environment: ["NAMESPACE": "tenants"], config: nil) == "tenants")
+        let error = #expect(throws: ConfigError.self) {
+            try KubeConfigLoader.validNamespace(environment: ["NAMESPACE": "Prod_Ns"], config: nil)
+        }
+        #expect(error?.name == "NAMESPACE" && error?.description.contains("Prod_Ns") == true)
     }
 }

@@ -49,9 +49,9 @@ import TestSupport
                 let changes = cache.changes()
                 #expect(await cache.waitForSync(timeout: 10))
                 _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("c1", labels: Self.managed), as: Job.self)
-                #expect(await Fixtures.eventually { cache.job(named: "c1")?.active == 1 })
+                #expect(await poll(timeout: 10) { cache.job(named: "c1")?.active == 1 })
                 try await client.delete(.jobs, namespace: "default", name: "c1", propagation: .background)
-                #expect(await Fixtures.eventually { cache.job(named: "c1") == nil })
+                #expect(await poll(timeout: 10) { cache.job(named: "c1") == nil })
                 var seen: [String] = []
                 for await change in changes {
                     switch change {
@@ -75,7 +75,7 @@ import TestSupport
                 #expect(await cache.waitForSync(timeout: 10))
                 try await emulator.scriptOutcome(job: "f1", outcome: ["result": "fail", "afterSeconds": .double(0.1), "exitCode": 137, "reason": "OOMKilled"])
                 _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("f1", labels: Self.managed), as: Job.self)
-                #expect(await Fixtures.eventually { cache.job(named: "f1")?.isFailed == true })
+                #expect(await poll(timeout: 10) { cache.job(named: "f1")?.isFailed == true })
                 #expect(cache.job(named: "f1")?.trueCondition("Failed")?.lastTransitionTime != nil)
             }
         }
@@ -85,10 +85,10 @@ import TestSupport
         try await KubeEmulator.with(arguments: ["--foreground-delay", "0.3"]) { emulator in
             try await Self.withCache(emulator) { cache, client in
                 _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("fg", labels: Self.managed), as: Job.self)
-                #expect(await Fixtures.eventually { cache.job(named: "fg") != nil })
+                #expect(await poll(timeout: 10) { cache.job(named: "fg") != nil })
                 try await client.delete(.jobs, namespace: "default", name: "fg", propagation: .foreground)
-                #expect(await Fixtures.eventually { cache.job(named: "fg")?.isTerminating == true })
-                #expect(await Fixtures.eventually { cache.job(named: "fg") == nil })
+                #expect(await poll(timeout: 10) { cache.job(named: "fg")?.isTerminating == true })
+                #expect(await poll(timeout: 10) { cache.job(named: "fg") == nil })
                 #expect(try await client.get(.jobs, namespace: "default", name: "fg", as: Job.self) == nil)
             }
         }
@@ -102,10 +102,10 @@ import TestSupport
                 try await emulator.cutWatches(midLine: true)
                 // Made while the cache is between watches: the relist must bring it in.
                 _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("after-cut", labels: Self.managed), as: Job.self)
-                #expect(await Fixtures.eventually { cache.listCount >= 2 })
-                #expect(await Fixtures.eventually { cache.job(named: "after-cut") != nil })
+                #expect(await poll(timeout: 10) { cache.listCount >= 2 })
+                #expect(await poll(timeout: 10) { cache.job(named: "after-cut") != nil })
                 _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("after-relist", labels: Self.managed), as: Job.self)
-                #expect(await Fixtures.eventually { cache.job(named: "after-relist") != nil })
+                #expect(await poll(timeout: 10) { cache.job(named: "after-relist") != nil })
             }
         }
     }
@@ -119,7 +119,7 @@ import TestSupport
                 // Enough unrelated changes while the watch is down that its resourceVersion expires.
                 for i in 0..<6 { _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("noise\(i)"), as: Job.self) }
                 _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("late", labels: Self.managed), as: Job.self)
-                #expect(await Fixtures.eventually { cache.job(named: "late") != nil })
+                #expect(await poll(timeout: 10) { cache.job(named: "late") != nil })
                 #expect(cache.listCount >= 2)
             }
         }
@@ -149,7 +149,7 @@ import TestSupport
             try await Self.withCache(emulator) { cache, client in
                 #expect(await cache.waitForSync(timeout: 10))
                 for i in 0..<4 { _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("u\(i)", labels: Self.managed), as: Job.self) }
-                #expect(await Fixtures.eventually { cache.count == 4 })
+                #expect(await poll(timeout: 10) { cache.count == 4 })
                 let (revision, first) = cache.updates(since: nil)
                 guard case .everything(var replayed) = first else {
                     Issue.record("a reader without a revision gets everything, got \(first)")
@@ -157,7 +157,7 @@ import TestSupport
                 }
                 try await client.delete(.jobs, namespace: "default", name: "u0", propagation: .background)
                 _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("u9", labels: Self.managed), as: Job.self)
-                #expect(await Fixtures.eventually { cache.job(named: "u0") == nil && cache.job(named: "u9") != nil })
+                #expect(await poll(timeout: 10) { cache.job(named: "u0") == nil && cache.job(named: "u9") != nil })
                 let (next, second) = cache.updates(since: revision)
                 guard case .changed(let changed) = second else {
                     Issue.record("a recent revision gets the changes, got \(second)")

@@ -119,7 +119,7 @@ import TestSupport
         try await KubeEmulator.with(arguments: ["--foreground-delay", "1"]) { emulator in
             let client = try Fixtures.client(emulator)
             _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("fg"), as: Job.self)
-            #expect(try await Fixtures.eventually { try await client.list(.pods, namespace: "default", as: Pod.self).items.count == 1 })
+            #expect(try await poll(timeout: 10) { try await client.list(.pods, namespace: "default", as: Pod.self).items.count == 1 })
             try await client.delete(.jobs, namespace: "default", name: "fg", propagation: .foreground)
             let lingering = try await client.get(.jobs, namespace: "default", name: "fg", as: Job.self)
             #expect(lingering?.metadata.deletionTimestamp != nil)
@@ -170,7 +170,7 @@ import TestSupport
             try await emulator.scriptOutcome(job: "logs", outcome: outcome)
             _ = try await client.create(.jobs, namespace: "default", body: job, as: Job.self)
             var podName = ""
-            #expect(try await Fixtures.eventually {
+            #expect(try await poll(timeout: 10) {
                 podName = try await client.list(.pods, namespace: "default", labelSelector: "job-name=logs", as: Pod.self).items.first?.metadata.name ?? ""
                 return !podName.isEmpty
             })

@@ -48,9 +48,9 @@ import TestSupport
         try await KubeEmulator.with { emulator in
             let client = try Fixtures.client(emulator)
             _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("fin"), as: Job.self)
-            #expect(try await Fixtures.eventually { try await client.get(.jobs, namespace: "default", name: "fin", as: Job.self)?.status?.active == 1 })
+            #expect(try await poll(timeout: 10) { try await client.get(.jobs, namespace: "default", name: "fin", as: Job.self)?.status?.active == 1 })
             try await emulator.finishJob(name: "fin", outcome: ["result": "succeed"])
-            #expect(try await Fixtures.eventually {
+            #expect(try await poll(timeout: 10) {
                 try await client.get(.jobs, namespace: "default", name: "fin", as: Job.self)?.trueCondition("Complete") != nil
             })
         }

@@ -157,12 +157,12 @@ import TestSupport
             }
             // An event proves the watch is established (a fixed sleep was not enough on a loaded machine).
             let _: JSONValue = try await client.create(.jobs, namespace: "default", body: Fixtures.job("w"))
-            #expect(await Fixtures.eventually(timeout: 10) { events.withLock { $0 } > 0 })
+            #expect(await poll(timeout: 10) { events.withLock { $0 } > 0 })
             let started = Date()
             consumer.cancel()
             _ = await consumer.result
             #expect(Date().timeIntervalSince(started) < 5, "the transfer is aborted, not left to its timeout")
-            #expect(await Fixtures.eventually(timeout: 5) {
+            #expect(await poll(timeout: 5) {
                 client.metrics.snapshot()[.init(verb: .watch, code: 200)] == 1
             })
         }

@@ -1,3 +1,4 @@
+import TenantRuntime
 import Common
 import Foundation
 import Kube
@@ -102,7 +103,7 @@ import Testing
             #expect(message.contains("not managed"))
             // The other account shows the provisioner was acting all along.
             try await eventually("the other account's Job", log: provisioner.logTail) { try await f.jobNames().contains("worker-other") }
-            try await Task.sleep(nanoseconds: 2_500_000_000)  // two more passes
+            try await provisioner.waitForFullPasses(2)
 
             let job = try #require(try await f.job("worker-acme"))
             #expect(job["metadata"]?["uid"]?.stringValue == created.metadata.uid)

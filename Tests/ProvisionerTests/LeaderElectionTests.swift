@@ -23,7 +23,10 @@ import Testing
             let replicas = ["replica-1": try Self.replica(f, "replica-1"), "replica-2": try Self.replica(f, "replica-2")]
             let logs = { replicas.map { "[\($0.key)]\n\($0.value.logTail)" }.joined(separator: "\n") }
             try await eventually("the first account's Job and its audit row", log: logs()) { try await !f.audit(action: "create").isEmpty }
-            try await Task.sleep(nanoseconds: 2_000_000_000)  // a few passes of both replicas
+            // A few passes of the leader (the follower makes none: it only checks it could take over).
+            let passes = { await replicas.values.asyncSum { await $0.fullPasses() } }
+            let before = await passes()
+            try await eventually("three more passes", log: logs()) { await passes() >= before + 3 }
 
             let actors = Set(try await f.audit().map(\.actor))
             #expect(actors.count == 1, "actors: \(actors)")

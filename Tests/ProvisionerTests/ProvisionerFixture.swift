@@ -348,6 +348,25 @@ struct RunningProvisioner: Sendable {
         return nil
     }
 
+    static let fullPassesSeries = #"tenant_provisioner_passes_total{kind="full",result="success"}"#
+
+    /// How many full passes succeeded so far (0 before the first, or while /metrics is down).
+    func fullPasses() async -> Double { await metric(Self.fullPassesSeries) ?? 0 }
+
+    /// Waits until `count` more full passes succeeded: "nothing happened" is then a fact about
+    /// passes that ran, not about a sleep that was long enough.
+    func waitForFullPasses(_ count: Int, timeout: Double = 30) async throws {
+        try await waitForMetric(Self.fullPassesSeries, toGrowBy: count, timeout: timeout)
+    }
+
+    /// Waits until the counter `series` grew by `count` from now.
+    func waitForMetric(_ series: String, toGrowBy count: Int, timeout: Double = 30) async throws {
+        let before = await metric(series) ?? 0
+        try await eventually("\(series) to grow by \(count)", timeout: timeout, log: logTail) {
+            await metric(series) ?? 0 >= before + Double(count)
+        }
+    }
+
     /// The end of the process's log, for failure messages.
     var logTail: String { String(process.standardError.suffix(4000)) }
 
@@ -355,20 +374,12 @@ struct RunningProvisioner: Sendable {
     var log: String { process.standardError }
 }
 
-/// A fixture or wait that failed, with what was expected and what happened.
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-}
 
-/// Polls a condition until it holds or a deadline passes; the failure names what was awaited
-/// and carries the provisioner's log.
-func eventually(_ what: String, timeout: Double = 15, log: @autoclosure () -> String = "", _ condition: () async throws -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try await condition() { return }
-        try await Task.sleep(nanoseconds: 50_000_000)
+extension Sequence where Element: Sendable {
+    /// The sum of an async value over the elements, one after another.
+    func asyncSum(_ value: (Element) async -> Double) async -> Double {
+        var total = 0.0
+        for element in self { total += await value(element) }
+        return total
     }
-    if try await condition() { return }
-    throw TestFailure(description: "timed out after \(timeout) s waiting for: \(what)\n--- provisioner log ---\n\(log())")
 }
-

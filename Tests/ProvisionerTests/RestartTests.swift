@@ -186,10 +186,8 @@ import Testing
                 let phase = try await f.status("gone")?.phase
                 return try await f.jobNames().isEmpty && phase == "inactive"
             }
-            let passes = #"tenant_provisioner_passes_total{kind="full",result="success"}"#
-            let after = await p.metric(passes) ?? 0
             try await Task.sleep(nanoseconds: 3_500_000_000)  // past the restart time
-            try await eventually("two more passes", log: p.logTail) { await p.metric(passes) ?? 0 >= after + 2 }
+            try await p.waitForFullPasses(2)
             #expect(try await f.jobNames().isEmpty)
             #expect(try await f.audit(action: "restart").isEmpty)
             #expect(try await f.restartState("gone")?.nextRestartAt == nil)

@@ -124,10 +124,10 @@ import Testing
             }
             #expect(try await f.uid("someone-else") == otherUID, "not selected: left alone")
 
-            // Idle: several CHECK_INTERVALs pass, and nothing but the watch talks to the API server.
-            try await Task.sleep(nanoseconds: 1_000_000_000)
+            // Idle: several safety re-checks pass, and nothing but the watch talks to the API server.
+            try await r.waitForMetric("tenant_restarter_checks_total", toGrowBy: 1)
             try await f.emulator.resetRequests()
-            try await Task.sleep(nanoseconds: 3_500_000_000)
+            try await r.waitForMetric("tenant_restarter_checks_total", toGrowBy: 3)
             let requests = try await f.emulator.requests().log.filter { $0.verb != "watch" && $0.user != "admin" }
             #expect(requests.isEmpty, "\(requests.map { "\($0.method) \($0.path)" })")
         }

@@ -29,24 +29,15 @@ final class NotificationRecorder: Sendable {
 
     /// Waits until LISTEN is active.
     func ready(timeout: Double = 5) async -> Bool {
-        await eventually(timeout: timeout) { listening.withLock { $0 } }
+        await poll(timeout: timeout, interval: 0.01) { listening.withLock { $0 } }
     }
 
     /// Waits for the payloads to arrive; returns every payload received so far.
     func payloads(waitingFor expected: Int, timeout: Double = 2) async -> [String] {
-        _ = await eventually(timeout: timeout) { received.withLock { $0.count } >= expected }
+        _ = await poll(timeout: timeout, interval: 0.01) { received.withLock { $0.count } >= expected }
         return received.withLock { $0.map(\.payload) }
     }
 
     func stop() { listener.stop() }
 }
 
-/// Polls `condition` every 10 ms until it holds or `timeout` seconds pass.
-func eventually(timeout: Double, _ condition: () -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if condition() { return true }
-        try? await Task.sleep(nanoseconds: 10_000_000)
-    }
-    return condition()
-}

@@ -1,3 +1,4 @@
+import Common
 import Testing
 @testable import TenantCore
 
@@ -44,7 +45,7 @@ import Testing
         let id = String(repeating: "a", count: 253)
         let result = JobNaming.name(prefix: "tenant", accountID: id)
         #expect(result.name.utf8.count == 63)
-        #expect(DNSLabel.isValid(result.name))
+        #expect(DNSName.isLabel(result.name))
         #expect(result.suffix.hasSuffix("-" + String(SHA256Hex.of(id).prefix(8))))
     }
 
@@ -53,7 +54,7 @@ import Testing
         let id = String(repeating: "a", count: 46) + "-b" + String(repeating: "c", count: 30)
         let result = JobNaming.name(prefix: "tenant", accountID: id)
         #expect(result.suffix == String(repeating: "a", count: 46) + "-" + String(SHA256Hex.of(id).prefix(8)))
-        #expect(DNSLabel.isValid(result.name))
+        #expect(DNSName.isLabel(result.name))
     }
 
     @Test func exactSlugThatDoesNotFitIsHashed() {
@@ -90,8 +91,8 @@ import Testing
         for id in ids {
             for prefix in ["t", "tenant", String(repeating: "p", count: 54)] {
                 let (name, suffix) = JobNaming.name(prefix: prefix, accountID: id)
-                #expect(DNSLabel.isValid(name), "\(name) from \(id)")
-                #expect(DNSLabel.isValid(suffix), "\(suffix) from \(id)")
+                #expect(DNSName.isLabel(name), "\(name) from \(id)")
+                #expect(DNSName.isLabel(suffix), "\(suffix) from \(id)")
                 #expect(name == prefix + "-" + suffix)
                 if prefix == "tenant" {
                     #expect(seen[name] == nil, "\(id) and \(seen[name] ?? "") share \(name)")

@@ -132,20 +132,4 @@ import Testing
         #expect(requests == ["memory": "1Gi", "cpu": "1"])
     }
 
-    @Test func loadReadsTheFile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("job-template-\(UUID().uuidString).yaml").path
-        try TemplateFixtures.basic.write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(try JobTemplate.load(path: path).file == path)
-    }
-
-    @Test func loadOfAMissingFileNamesIt() {
-        #expect(throws: TemplateError.self) { try JobTemplate.load(path: "/nonexistent/job-template.yaml") }
-        do {
-            _ = try JobTemplate.load(path: "/nonexistent/job-template.yaml")
-        } catch {
-            #expect(error.configError.name == "JOB_TEMPLATE")
-            #expect(error.configError.value == "/nonexistent/job-template.yaml")
-        }
-    }
 }

@@ -1,3 +1,4 @@
+import Kube
 import Common
 import TenantCore
 import Testing
@@ -11,7 +12,7 @@ import Testing
         #expect(s.jobTemplatePath == "/etc/provisioner/job-template.yaml")
         #expect(s.pollInterval == 30)
         #expect(s.maxDeletesPerPass == 100)
-        #expect(s.kubeQPS == 20 && s.kubeBurst == 40)
+        #expect(s.rateLimit == KubeClient.RateLimit(qps: 20, burst: 40))
         #expect(s.healthPort == 8080)
         #expect(s.restart.policy == RestartPolicy(delay: 3600, backoffFactor: 1, maxDelay: 86400, skipDelayOnOOM: false))
         #expect(s.restart.logTailLines == 50)
@@ -26,7 +27,7 @@ import Testing
         ("HEALTH_PORT", "70000"), ("RESTART_DELAY", "-5"), ("RESTART_BACKOFF_FACTOR", "0.5"),
         ("SKIP_DELAY_ON_OOM", "2"), ("LOG_TAIL_LINES", "lots"), ("LOG_LEVEL", "verbose"),
         ("LOG_FORMAT", "xml"), ("INSTANCE", "bad value"), ("LEASE_NAME", "Bad_Name"),
-        ("NAMESPACE", "Prod"), ("LEADER_ELECTION", "perhaps"), ("OOM_MEMORY_FACTOR", "1.5"),
+        ("LEADER_ELECTION", "perhaps"), ("OOM_MEMORY_FACTOR", "1.5"),
         ("OOM_MEMORY_FACTOR", "1"), ("OOM_MEMORY_MAX", "4Gi"),
     ])
     func badValueNamesTheVariable(name: String, value: String) {

@@ -1,0 +1,39 @@
+import Common
+import Foundation
+import TenantCore
+import TenantRuntime
+import Testing
+
+@Suite struct JobTemplateFileTests {
+    static let basic = """
+        apiVersion: batch/v1
+        kind: Job
+        metadata:
+          name: worker
+        spec:
+          template:
+            spec:
+              restartPolicy: Never
+              containers:
+                - name: main
+                  image: busybox:1.36
+
+        """
+
+    @Test func loadReadsTheFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("job-template-\(UUID().uuidString).yaml").path
+        try Self.basic.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try JobTemplate.load(path: path).file == path)
+    }
+
+    @Test func loadOfAMissingFileNamesIt() {
+        #expect(throws: TemplateError.self) { try JobTemplate.load(path: "/nonexistent/job-template.yaml") }
+        do {
+            _ = try JobTemplate.load(path: "/nonexistent/job-template.yaml")
+        } catch {
+            #expect(error.configError.name == "JOB_TEMPLATE")
+            #expect(error.configError.value == "/nonexistent/job-template.yaml")
+        }
+    }
+}
