@@ -4,10 +4,11 @@
 # No container engine runs on our development machines, so this file is checked by checkov in
 # CI (scripts/check-deploy) but not built there.
 
-# Build: the official Swift 6 image, plus the headers of the two C libraries we link.
+# Build: the official Swift 6 image, plus the headers of the C libraries we link (libpq,
+# libcurl, and libcrypto for SHA-256).
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq-dev libcurl4-openssl-dev pkg-config \
+    && apt-get install -y --no-install-recommends libpq-dev libcurl4-openssl-dev libssl-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The manifest first, so the dependency fetch is cached while only sources change.

@@ -29,12 +29,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
-        // C libraries. Only Postgres imports CLibPQ, only Kube imports CCurl.
+        // C libraries. Only Postgres imports CLibPQ, only Kube imports CCurl, only Common CCrypto.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // OpenSSL's libcrypto (loaded by libpq and libcurl anyway): SHA-256 for Common.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // Small shared pieces with no I/O beyond writing log lines: logger, sha256, backoff, config errors.
-        .target(name: "Common", swiftSettings: settings),
+        .target(name: "Common", dependencies: ["CCrypto"], swiftSettings: settings),
         // libpq wrapper: connections, parameterized queries, typed rows, transactions, LISTEN/NOTIFY.
         .target(name: "Postgres", dependencies: ["CLibPQ", "Common"], swiftSettings: settings),
         // Kubernetes API client on libcurl: config, models, requests as values, transport, watch, cache.
