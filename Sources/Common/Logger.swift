@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Severity of a log line, in increasing order. `LOG_LEVEL` takes these names.
 public enum LogLevel: String, Sendable, CaseIterable, Comparable {
@@ -23,13 +24,11 @@ public enum LogFormat: String, Sendable, CaseIterable {
 
 /// Where formatted log lines go. One sink is shared by every `Logger` of a process; tests use
 /// `LogSink.memory` to read what was logged instead of bootstrapping anything global.
-public final class LogSink: @unchecked Sendable {
-    // @unchecked: all mutable state (`captured`) is guarded by `lock`; the rest is immutable.
+public final class LogSink: Sendable {
     public let minimumLevel: LogLevel
     public let format: LogFormat
     private let write: @Sendable (String) -> Void
-    private let lock = NSLock()
-    private var captured: [String] = []
+    private let captured = Mutex<[String]>([])
     private let capture: Bool
 
     public init(minimumLevel: LogLevel = .info, format: LogFormat = .text, write: @escaping @Sendable (String) -> Void) {
@@ -58,14 +57,11 @@ public final class LogSink: @unchecked Sendable {
         LogSink(memoryWithLevel: minimumLevel, format: format)
     }
 
-    public var lines: [String] {
-        lock.lock(); defer { lock.unlock() }
-        return captured
-    }
+    public var lines: [String] { captured.withLock { $0 } }
 
     func emit(_ line: String) {
         if capture {
-            lock.lock(); captured.append(line); lock.unlock()
+            captured.withLock { $0.append(line) }
         } else {
             write(line)
         }

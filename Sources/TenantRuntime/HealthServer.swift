@@ -2,14 +2,13 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// A deliberately tiny HTTP/1.1 server for `/healthz`, `/readyz` and `/metrics`.
 /// A full HTTP framework would add ~15 MB of RSS and minutes of build time for three GET routes
 /// (PLATFORM.md); probes send one small request per connection, so one accept thread that
 /// answers each connection in turn, with short socket timeouts, is enough.
-public final class HealthServer: @unchecked Sendable {
-    // @unchecked: `listenFD` and `thread` are written once in `start()` before the accept thread
-    // exists, then only read; `stopped` is guarded by `lock`.
+public final class HealthServer: Sendable {
     public struct Response: Sendable {
         public var status: Int
         public var contentType: String
@@ -27,9 +26,8 @@ public final class HealthServer: @unchecked Sendable {
     private let handler: Handler
     private let host: String
     private let requestedPort: Int
-    private var listenFD: Int32 = -1
-    private let lock = NSLock()
-    private var stopped = false
+    /// The listening socket (-1 before `start`) and whether `stop` was called.
+    private let state = Mutex<(listenFD: Int32, stopped: Bool)>((-1, false))
 
     public init(host: String = "0.0.0.0", port: Int, handler: @escaping Handler) {
         self.host = host
@@ -72,30 +70,27 @@ public final class HealthServer: @unchecked Sendable {
         _ = withUnsafeMutablePointer(to: &actual) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        listenFD = fd
-        let thread = Thread { [self] in acceptLoop() }
+        state.withLock { $0.listenFD = fd }
+        let thread = Thread { [self] in acceptLoop(fd) }
         thread.name = "health-server"
         thread.start()
         return Int(UInt16(bigEndian: actual.sin_port))
     }
 
     public func stop() {
-        lock.lock()
-        let wasStopped = stopped
-        stopped = true
-        lock.unlock()
-        if !wasStopped && listenFD >= 0 {
-            shutdown(listenFD, Int32(SHUT_RDWR))
-            close(listenFD)
+        let (fd, wasStopped) = state.withLock { s in
+            defer { s.stopped = true }
+            return (s.listenFD, s.stopped)
+        }
+        if !wasStopped && fd >= 0 {
+            shutdown(fd, Int32(SHUT_RDWR))
+            close(fd)
         }
     }
 
-    private var isStopped: Bool {
-        lock.lock(); defer { lock.unlock() }
-        return stopped
-    }
+    private var isStopped: Bool { state.withLock { $0.stopped } }
 
-    private func acceptLoop() {
+    private func acceptLoop(_ listenFD: Int32) {
         while !isStopped {
             let client = accept(listenFD, nil, nil)
             if client < 0 {
