@@ -2,15 +2,7 @@ import Common
 import Postgres
 
 /// The configuration of `tenants serve`, read and checked once at start.
-///
-/// | variable | default | meaning |
-/// |---|---|---|
-/// | `ADMIN_PORT` | `8081` | the HTTP port |
-/// | `ADMIN_TOKEN` / `ADMIN_TOKEN_FILE` | — (one is required) | the read-write bearer token, or a file holding it (re-read when it changes) |
-/// | `ADMIN_TOKEN_NAME` | `admin` | the read-write caller's name in `audit_log.actor` |
-/// | `ADMIN_READONLY_TOKEN` / `ADMIN_READONLY_TOKEN_FILE` | unset | an optional token that may only read (403 on writes) |
-/// | `ADMIN_READONLY_TOKEN_NAME` | `readonly` | its name |
-/// | `DATABASE_URL`, `LOG_LEVEL`, `LOG_FORMAT` | as the other programs | |
+/// Every variable, its default and meaning: `ConfigurationTable` (Common), the one table.
 public struct AdminSettings: Sendable {
     public var port: Int
     public var grants: [TokenGrant]

@@ -7,22 +7,19 @@ import TenantRuntime
 /// `provisioner [run]` runs the operator; `provisioner plan` prints what a pass would do.
 @main
 struct ProvisionerCommand {
-    static let usage = """
+    static var usage: String {
+        """
         Usage: provisioner [run]      keep one Kubernetes Job per active account (the operator)
                provisioner plan       print the plan of one pass (create / delete / recreate, with reasons) and exit
                provisioner --help
 
-        Reads accounts from PostgreSQL (DATABASE_URL or PG* variables) and Jobs from the Kubernetes
-        API (in-cluster service account, else KUBECONFIG or ~/.kube/config). Configuration, all
-        optional: NAMESPACE, INSTANCE, JOB_TEMPLATE (/etc/provisioner/job-template.yaml),
-        POLL_INTERVAL (30), MAX_DELETES_PER_PASS (100), DRY_RUN, RERUN_AFTER_SUCCESS, LEASE_NAME,
-        LEADER_ELECTION (true), POD_NAME, KUBE_QPS (20), KUBE_BURST (40), HEALTH_PORT (8080),
-        RESTART_DELAY (3600), RESTART_BACKOFF_FACTOR (1), RESTART_DELAY_MAX (86400),
-        SKIP_DELAY_ON_OOM (false), LOG_TAIL_LINES (50), OOM_MEMORY_FACTOR / OOM_MEMORY_MAX,
-        LOG_LEVEL (info), LOG_FORMAT (text|json).
+        Reads accounts from PostgreSQL and Jobs from the Kubernetes API. Configuration (environment
+        variables, all optional; the README's table explains each):
+        \(ConfigurationTable.usage(for: .provisioner))
 
         Exit codes: 0 success (SIGTERM included), 1 runtime failure, 2 bad usage or configuration.
         """
+    }
 
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())

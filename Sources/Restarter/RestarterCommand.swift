@@ -7,21 +7,21 @@ import TenantRuntime
 /// `restarter`: restarts failed Jobs made by something else (SPEC "Restart logic").
 @main
 struct RestarterCommand {
-    static let usage = """
+    static var usage: String {
+        """
         Usage: restarter          restart failed Kubernetes Jobs named by JOB_NAMES or selected by JOB_SELECTOR
                restarter --help
 
         Watches the Jobs, remembers each one's manifest when it first sees it (a ConfigMap per Job),
         records every failure (exit codes, reasons, the end of each failed container's log; in
         PostgreSQL too when DATABASE_URL is set) and creates the Job again after the delay.
-        Configuration: JOB_NAMES (comma-separated) or JOB_SELECTOR (label selector); optional
-        NAMESPACE, CHECK_INTERVAL (60), RESTART_DELAY (3600), RESTART_BACKOFF_FACTOR (1),
-        RESTART_DELAY_MAX (86400), SKIP_DELAY_ON_OOM (false), LOG_TAIL_LINES (50),
-        OOM_MEMORY_FACTOR / OOM_MEMORY_MAX, DATABASE_URL, HEALTH_PORT (8080), LEADER_ELECTION (true),
-        LEASE_NAME (tenant-restarter), POD_NAME, KUBE_QPS (20), KUBE_BURST (40), LOG_LEVEL, LOG_FORMAT.
+        Configuration (environment variables; JOB_NAMES or JOB_SELECTOR is required, the README's
+        table explains each):
+        \(ConfigurationTable.usage(for: .restarter))
 
         Exit codes: 0 success (SIGTERM included), 1 runtime failure, 2 bad usage or configuration.
         """
+    }
 
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())

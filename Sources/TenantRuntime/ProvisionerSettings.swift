@@ -3,24 +3,7 @@ import Kube
 import Foundation
 
 /// Everything `provisioner` reads from its environment, validated in one place.
-///
-/// | variable | default | meaning |
-/// |---|---|---|
-/// | `DATABASE_URL` | libpq `PG*` variables | PostgreSQL connection (URI or key=value) |
-/// | `NAMESPACE` | pod namespace, else kubeconfig context, else `default` | where Jobs live |
-/// | `INSTANCE` | `default` | value of the `tenant-provisioner/instance` label; only Jobs with it are touched |
-/// | `JOB_TEMPLATE` | `/etc/provisioner/job-template.yaml` | the Job template |
-/// | `POLL_INTERVAL` | `30` | seconds between full passes |
-/// | `MAX_DELETES_PER_PASS` | `100` | deletions allowed per `POLL_INTERVAL` (NOTIFY-triggered included) |
-/// | `DRY_RUN` | `false` | print the plan, change nothing |
-/// | `RERUN_AFTER_SUCCESS` | unset | seconds after which a completed Job is recreated |
-/// | `LEASE_NAME` | `tenant-provisioner-<INSTANCE>` | the leader-election Lease |
-/// | `LEADER_ELECTION` | `true` | `false` for a single replica outside a cluster |
-/// | `POD_NAME` | host name | this replica's identity (Lease holder, `audit_log.actor`) |
-/// | `KUBE_QPS` / `KUBE_BURST` | `20` / `40` | client-side rate limit |
-/// | `HEALTH_PORT` | `8080` | `/healthz`, `/readyz`, `/metrics` |
-/// | `RESTART_*`, `SKIP_DELAY_ON_OOM`, `LOG_TAIL_LINES`, `OOM_MEMORY_*` | see `RestartConfiguration` | the restart logic |
-/// | `LOG_LEVEL` / `LOG_FORMAT` | `info` / `text` | logging |
+/// Every variable, its default and meaning: `ConfigurationTable` (Common), the one table.
 public struct ProvisionerSettings: Sendable, Equatable {
     public var instance: String
     public var jobTemplatePath: String

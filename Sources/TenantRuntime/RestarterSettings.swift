@@ -4,20 +4,7 @@ import Foundation
 
 /// Everything `restarter` reads from its environment, validated in one place. The variable
 /// names are those of the Python Job restarter it replaces (flickr-immich-k8s-sync-operator).
-///
-/// | variable | default | meaning |
-/// |---|---|---|
-/// | `JOB_NAMES` | — | comma-separated names of the Jobs to restart (this or `JOB_SELECTOR`) |
-/// | `JOB_SELECTOR` | — | label selector of the Jobs to restart |
-/// | `NAMESPACE` | pod namespace, else kubeconfig context, else `default` | where the Jobs live |
-/// | `CHECK_INTERVAL` | `60` | seconds between safety re-checks of every watched Job (in memory: no API request) |
-/// | `RESTART_*`, `SKIP_DELAY_ON_OOM`, `LOG_TAIL_LINES`, `OOM_MEMORY_*` | see `RestartConfiguration` | the restart logic |
-/// | `DATABASE_URL` | unset | PostgreSQL for the failure history (`job_failures`, `audit_log`); none when unset |
-/// | `HEALTH_PORT` | `8080` | `/healthz`, `/readyz`, `/metrics` |
-/// | `LEADER_ELECTION` / `LEASE_NAME` | `true` / `tenant-restarter` | only the Lease holder acts |
-/// | `POD_NAME` | host name | this replica's identity |
-/// | `KUBE_QPS` / `KUBE_BURST` | `20` / `40` | client-side rate limit |
-/// | `LOG_LEVEL` / `LOG_FORMAT` | `info` / `text` | logging |
+/// Every variable, its default and meaning: `ConfigurationTable` (Common), the one table.
 public struct RestarterSettings: Sendable, Equatable {
     /// Which Jobs are restarted.
     public enum Target: Sendable, Equatable {

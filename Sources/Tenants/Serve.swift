@@ -10,9 +10,8 @@ import TenantAdmin
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the admin HTTP API.",
-        discussion: "ADMIN_PORT (8081), ADMIN_TOKEN or ADMIN_TOKEN_FILE (required; the file is read again when it changes), "
-            + "ADMIN_TOKEN_NAME (admin), ADMIN_READONLY_TOKEN or ADMIN_READONLY_TOKEN_FILE, ADMIN_READONLY_TOKEN_NAME (readonly), "
-            + "DATABASE_URL, LOG_LEVEL, LOG_FORMAT.")
+        discussion: "Configuration (environment variables; the README's table explains each):\n"
+            + ConfigurationTable.usage(for: .tenants))
 
     func run() async throws {
         let settings: AdminSettings

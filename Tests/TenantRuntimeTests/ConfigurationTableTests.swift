@@ -1,11 +1,13 @@
+import Common
 import Foundation
 import TestSupport
 import Testing
 
-/// The README's configuration table lists every environment variable the three programs read,
-/// and nothing they do not (issue 12). The variables are taken from the code itself: every
-/// typed read (`env.string("X")`, `.integer`, `.number`, `.boolean`, `.choice`, …) and every
-/// raw lookup (`environment["X"]`) in the product modules.
+/// One configuration table (`ConfigurationTable`): the README's copy is its rendering, and it
+/// names every environment variable the programs read, and nothing they do not (issues 12, 14).
+/// The variables read are taken from the code itself: every typed read (`env.string("X")`,
+/// `.integer`, `.number`, `.boolean`, `.choice`, …) and every raw lookup (`environment["X"]`) in
+/// the product modules.
 @Suite struct ConfigurationTableTests {
     static let productModules = ["Common", "Postgres", "Kube", "TenantCore", "SchemaMigrator", "TenantRuntime",
                                  "Provisioner", "Restarter", "Migrate", "TenantAdmin", "AdminServer", "Tenants"]
@@ -32,29 +34,28 @@ import Testing
         return names.subtracting(notConfiguration)
     }
 
-    /// Every `NAME` in backticks in the first column of the table under "## Configuration".
-    static func variablesInTheReadme() throws -> [String] {
+    @Test func theReadmeTableIsTheRenderingOfTheConfigurationTable() throws {
         let readme = try String(contentsOf: BuildProducts.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        let section = try #require(readme.components(separatedBy: "\n## Configuration").dropFirst().first)
-        let table = section.components(separatedBy: "\n## ").first ?? section
-        let name = try Regex("`([A-Z][A-Z0-9_]*)`")
-        var names: [String] = []
-        for line in table.split(separator: "\n") where line.hasPrefix("| `") {
-            let firstCell = line.dropFirst(2).prefix { $0 != "|" }
-            for match in firstCell.matches(of: name) {
-                if let n = match.output[1].substring { names.append(String(n)) }
-            }
-        }
-        return names
+        #expect(readme.contains(ConfigurationTable.markdown + "\n\n"),
+                "the README's configuration table differs from ConfigurationTable.markdown; paste the rendering")
     }
 
-    @Test func theReadmeTableListsExactlyTheVariablesTheCodeReads() throws {
+    @Test func theUsageTextsListTheVariablesOfTheirProgram() {
+        let provisioner = ConfigurationTable.usage(for: .provisioner)
+        #expect(provisioner.split(separator: "\n").contains { $0.contains("KUBE_QPS / KUBE_BURST") && $0.hasSuffix("  20 / 40") })
+        #expect(provisioner.contains("POLL_INTERVAL"))
+        #expect(!provisioner.contains("JOB_SELECTOR") && !provisioner.contains("ADMIN_PORT"))
+        let restarter = ConfigurationTable.usage(for: .restarter)
+        #expect(restarter.contains("JOB_NAMES or JOB_SELECTOR") && !restarter.contains("POLL_INTERVAL"))
+    }
+
+    @Test func theTableNamesExactlyTheVariablesTheCodeReads() throws {
         let code = try Self.variablesReadByTheCode()
         // The scan itself works: it finds variables of each program.
         #expect(code.isSuperset(of: ["DATABASE_URL", "JOB_TEMPLATE", "JOB_SELECTOR", "MIGRATIONS_DIR", "KUBECONFIG", "LOG_LEVEL"]))
-        let readme = try Self.variablesInTheReadme()
+        let readme = ConfigurationTable.rows.flatMap(\.names)
         #expect(readme.count == Set(readme).count, "listed twice: \(readme.filter { n in readme.filter { $0 == n }.count > 1 })")
-        #expect(code.subtracting(readme).isEmpty, "read by the code, missing from the README table: \(code.subtracting(readme).sorted())")
-        #expect(Set(readme).subtracting(code).isEmpty, "in the README table, read nowhere: \(Set(readme).subtracting(code).sorted())")
+        #expect(code.subtracting(readme).isEmpty, "read by the code, missing from ConfigurationTable: \(code.subtracting(readme).sorted())")
+        #expect(Set(readme).subtracting(code).isEmpty, "in ConfigurationTable, read nowhere: \(Set(readme).subtracting(code).sorted())")
     }
 }
