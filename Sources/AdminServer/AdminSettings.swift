@@ -11,7 +11,8 @@ public struct AdminSettings: Sendable {
     public var logFormat: LogFormat
 
     public static func load(_ env: Environment) throws(ConfigError) -> AdminSettings {
-        let port = try env.integer("ADMIN_PORT", default: 8081, range: 1...65535)
+        // 0: the system picks a free port (logged as `port=` in "serving the admin API").
+        let port = try env.integer("ADMIN_PORT", default: 8081, range: 0...65535)
         var grants: [TokenGrant] = []
         // Each variable is read by name right here (the README's table is checked against these reads).
         let writer = try tokenSource(token: env.string("ADMIN_TOKEN"), file: env.string("ADMIN_TOKEN_FILE"),

@@ -16,7 +16,9 @@ public enum ServiceMain {
     public static func run(_ service: some RunnableService, healthPort: Int, logger: Logger) async -> Never {
         let health = HealthServer(port: healthPort) { method, path in service.handle(method: method, path: path) }
         do {
-            try health.start()
+            // With HEALTH_PORT=0 the system picks the port; the log line says which.
+            let port = try health.start()
+            logger.info("health endpoints listening", ["health.port": String(port)])
         } catch {
             logger.error("cannot start the health endpoints", ["error": "\(error)"])
             exit(ExitCode.failure.rawValue)

@@ -10,6 +10,7 @@ public final class AdminServerProcess: Sendable {
     public static let readToken = "test-read-token-0123456789ab"
 
     public let process: ChildProcess
+    /// The port it listens on (ADMIN_PORT=0: the one it logged).
     public let port: Int
 
     public struct Reply: Sendable {
@@ -35,16 +36,19 @@ public final class AdminServerProcess: Sendable {
     /// Starts the server with both tokens (the writer named `ops-alice`) and waits for /healthz.
     /// `overrides` replace variables (an empty value unsets one).
     public static func start(databaseURL: String, overrides: [String: String] = [:]) async throws -> AdminServerProcess {
-        let port = try FreePort.pick()
-        var env = ["DATABASE_URL": databaseURL, "ADMIN_PORT": String(port), "ADMIN_TOKEN": writeToken,
+        // Port 0: the server binds a free port itself and logs it (a port picked here could be
+        // taken by another process before the child binds it).
+        var env = ["DATABASE_URL": databaseURL, "ADMIN_PORT": "0", "ADMIN_TOKEN": writeToken,
                    "ADMIN_TOKEN_NAME": "ops-alice", "ADMIN_READONLY_TOKEN": readToken, "LOG_LEVEL": "debug",
                    "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
         for (key, value) in overrides { env[key] = value.isEmpty ? nil : value }
         let process = try ChildProcess(BuildProducts.path("tenants"), ["serve"], environment: env)
-        let server = AdminServerProcess(process: process, port: port)
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            if let reply = try? await server.request("GET", "/healthz"), reply.status == 200 { return server }
+            if let port = loggedPort(process.standardError) {
+                let server = AdminServerProcess(process: process, port: port)
+                if let reply = try? await server.request("GET", "/healthz"), reply.status == 200 { return server }
+            }
             if let code = process.poll() {
                 throw NotReady(description: "tenants serve exited with \(code): \(process.standardError.suffix(2000))")
             }
@@ -52,6 +56,13 @@ public final class AdminServerProcess: Sendable {
         }
         await process.terminate()
         throw NotReady(description: "tenants serve did not answer /healthz within 30 s: \(process.standardError.suffix(2000))")
+    }
+
+    /// The `port=` of the "serving the admin API" line.
+    static func loggedPort(_ log: String) -> Int? {
+        guard let line = log.split(separator: "\n").first(where: { $0.contains("serving the admin API") }),
+              let range = line.range(of: " port=") else { return nil }
+        return Int(line[range.upperBound...].prefix { $0.isNumber })
     }
 
     public func stop() async {

@@ -132,7 +132,9 @@ final class ProvisionerFixture: Sendable {
             "DATABASE_URL": database.url,
             "KUBECONFIG": provisionerKubeconfig,
             "JOB_TEMPLATE": templatePath,
-            "HEALTH_PORT": String(try FreePort.pick()),
+            // Port 0: the process binds a free port itself and logs it (a port picked here could
+            // be taken by another process before the child binds it).
+            "HEALTH_PORT": "0",
             "POD_NAME": "provisioner-test",
             "POLL_INTERVAL": "1",
             "LEADER_ELECTION": "false",
@@ -148,7 +150,7 @@ final class ProvisionerFixture: Sendable {
         let env = try environment(overrides)
         let process = try ChildProcess(BuildProducts.path("provisioner"), arguments, environment: env)
         processes.withLock { $0.append(process) }
-        return RunningProvisioner(process: process, healthPort: Int(env["HEALTH_PORT"]!)!)
+        return RunningProvisioner(process: process, fixedHealthPort: Int(env["HEALTH_PORT"]!).flatMap { $0 == 0 ? nil : $0 })
     }
 
     /// The environment of a `restarter` process: this fixture's emulator (as the restarter's
@@ -157,7 +159,7 @@ final class ProvisionerFixture: Sendable {
     func restarterEnvironment(database: Bool, _ overrides: [String: String]) throws -> [String: String] {
         var env: [String: String] = [
             "KUBECONFIG": restarterKubeconfig,
-            "HEALTH_PORT": String(try FreePort.pick()),
+            "HEALTH_PORT": "0",
             "POD_NAME": "restarter-test",
             "LEADER_ELECTION": "false",
             "LOG_LEVEL": "debug",
@@ -173,7 +175,7 @@ final class ProvisionerFixture: Sendable {
         let env = try restarterEnvironment(database: database, overrides)
         let process = try ChildProcess(BuildProducts.path("restarter"), [], environment: env)
         processes.withLock { $0.append(process) }
-        return RunningProvisioner(process: process, healthPort: Int(env["HEALTH_PORT"]!)!)
+        return RunningProvisioner(process: process, fixedHealthPort: Int(env["HEALTH_PORT"]!).flatMap { $0 == 0 ? nil : $0 })
     }
 
     /// `kubectl` on the emulator's admin kubeconfig, with `input` on stdin when given.
@@ -328,10 +330,20 @@ final class ProvisionerFixture: Sendable {
 /// One `provisioner` process started by a test, and its health endpoints.
 struct RunningProvisioner: Sendable {
     let process: ChildProcess
-    let healthPort: Int
+    /// The HEALTH_PORT given, when not 0.
+    let fixedHealthPort: Int?
+
+    /// The port of the health endpoints: the one given, else the one the process logged it
+    /// bound (`health.port=…`); nil until then.
+    var healthPort: Int? {
+        if let fixedHealthPort { return fixedHealthPort }
+        guard let range = process.standardError.range(of: "health.port=") else { return nil }
+        return Int(process.standardError[range.upperBound...].prefix { $0.isNumber })
+    }
 
     /// `GET http://127.0.0.1:<HEALTH_PORT><path>`; nil while nothing answers.
     func get(_ path: String) async -> (status: Int, body: String)? {
+        guard let healthPort else { return nil }
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(healthPort)\(path)")!)
         request.timeoutInterval = 5
         guard let (data, response) = try? await URLSession.shared.data(for: request) else { return nil }
