@@ -73,7 +73,7 @@ public struct AdminAPI: Sendable {
             await self.handle {
                 var errors = FieldErrors()
                 let query = request.uri.queryParameters
-                let page = PageRequest.parse(limit: query.get("limit"), cursor: query.get("cursor"), errors: &errors)
+                let page = Self.page(request, into: &errors)
                 let account = query.get("account_id")
                 let action = query.get("action")
                 if let account { AccountRules.checkID(account, into: &errors) }
@@ -91,10 +91,9 @@ public struct AdminAPI: Sendable {
 
     private func listAccounts(_ request: Request) async throws -> Response {
         var errors = FieldErrors()
-        let query = request.uri.queryParameters
-        let page = PageRequest.parse(limit: query.get("limit"), cursor: query.get("cursor"), errors: &errors)
+        let page = Self.page(request, into: &errors)
         var active: Bool?
-        switch query.get("active") {
+        switch request.uri.queryParameters.get("active") {
         case nil: break
         case "true": active = true
         case "false": active = false
@@ -226,10 +225,14 @@ public struct AdminAPI: Sendable {
         return generation
     }
 
+    /// `limit` and `cursor` of the query; their problems join `errors`.
+    static func page(_ request: Request, into errors: inout FieldErrors) -> PageRequest {
+        PageRequest.parse(limit: request.uri.queryParameters.get("limit"), cursor: request.uri.queryParameters.get("cursor"), errors: &errors)
+    }
+
     static func page(_ request: Request) throws -> PageRequest {
         var errors = FieldErrors()
-        let page = PageRequest.parse(limit: request.uri.queryParameters.get("limit"), cursor: request.uri.queryParameters.get("cursor"),
-                                     errors: &errors)
+        let page = page(request, into: &errors)
         guard errors.isEmpty else { throw AdminError.invalid(errors) }
         return page
     }
