@@ -6,7 +6,8 @@ public enum ActionResult: Sendable, Equatable {
     case done
     /// Nothing to do after all (already gone, already exists, precondition no longer true).
     case unnecessary(String)
-    /// The API server refused for good (422, 403): not retried until the spec changes.
+    /// The API server refused for good (422, 403), or the Job could not be rendered: not retried
+    /// until the account (its generation or memory override) changes.
     case rejected(String)
     /// A Job this instance does not manage already holds the name. The label-selected cache
     /// never shows such Jobs, so only a create's 409 reveals them; the reconciler reports it.
@@ -18,18 +19,19 @@ public enum ActionResult: Sendable, Equatable {
 /// The `account_status` change and `audit_log` rows a cluster action leaves behind (pure).
 public enum ActionRecords {
     /// The status change after `action` came to `result` (nil: the row stays as it is) and the
-    /// audit rows (none when nothing changed on the cluster). `newUID` is a created Job's uid;
-    /// `accountActive` the account's state when the action was planned.
-    public static func of(_ action: PlannedAction, result: ActionResult, newUID: String?, accountActive: Bool?,
+    /// audit rows (none when nothing changed on the cluster). `newUID` is a created Job's uid,
+    /// `specHash` the spec hash of the Job a create rendered; `accountActive` the account's state
+    /// when the action was planned.
+    public static func of(_ action: PlannedAction, result: ActionResult, newUID: String?, specHash: String? = nil, accountActive: Bool?,
                           namespace: String) -> (status: StatusChange?, audit: [AuditEntry]) {
         (statusChange(action, result: result, newUID: newUID, accountActive: accountActive),
-         audit(action, result: result, newUID: newUID, namespace: namespace))
+         audit(action, result: result, newUID: newUID, specHash: specHash, namespace: namespace))
     }
 
     static func statusChange(_ action: PlannedAction, result: ActionResult, newUID: String?, accountActive: Bool?) -> StatusChange? {
         switch (action, result) {
-        case (.create(let desired, _, _), .done):
-            return .created(jobName: desired.name, uid: newUID, generation: desired.generation)
+        case (.create(let order, _, _), .done):
+            return .created(jobName: order.name, uid: newUID, generation: order.generation)
         case (.delete(let name, let uid, _, _), .done), (.delete(let name, let uid, _, _), .unnecessary):
             return .deleted(jobName: name, uid: uid, accountActive: accountActive)
         case (.recreate, .done):
@@ -48,28 +50,28 @@ public enum ActionRecords {
     /// account reads `deleting`, which makes the planner create the successor once the old
     /// Job is gone. A restart needs none: its row already reads `restart_scheduled`, due.
     public static func intent(_ action: PlannedAction) -> StatusChange? {
-        guard case .recreate(let old, _, let reason) = action else { return nil }
+        guard case .recreate(let old, _, _, let reason) = action else { return nil }
         return .recreating(jobName: old.name, uid: old.uid, note: "recreating: \(reason)")
     }
 
-    static func audit(_ action: PlannedAction, result: ActionResult, newUID: String?, namespace: String) -> [AuditEntry] {
+    static func audit(_ action: PlannedAction, result: ActionResult, newUID: String?, specHash: String?, namespace: String) -> [AuditEntry] {
         var details: [String: JSONValue] = [:]
         var uid: String?
         switch action {
-        case .create(let desired, _, let completes):
+        case .create(let order, _, let completes):
             uid = newUID
-            details["spec_hash"] = .string(desired.specHash)
-            details["generation"] = .integer(desired.generation)
+            if let specHash { details["spec_hash"] = .string(specHash) }
+            details["generation"] = .integer(order.generation)
             if let completes {
                 details["step"] = "create"
                 if let old = completes.oldUID { details["old_uid"] = .string(old) }
             }
         case .delete(_, let old, _, _):
             uid = old
-        case .recreate(let old, let desired, _):
+        case .recreate(let old, _, let specHash, _):
             uid = old.uid
             details["step"] = "delete"
-            details["spec_hash"] = .string(desired.specHash)
+            details["spec_hash"] = .string(specHash)
         case .restart(let old, _, _):
             uid = old.uid
             details["step"] = "delete"

@@ -16,12 +16,9 @@ extension JobTemplate {
     ///
     /// `memoryOverride` (the OOM escalation's `account_status.memory_override`) sets the memory
     /// request and limit of every container (not init containers, whose memory is not what ran out).
-    public func render(account: Account, namespace: String, instance: String, memoryOverride: String? = nil) throws(RenderError) -> DesiredJob {
+    public func render(account: Account, namespace: String, instance: String, memoryOverride: String? = nil) throws(RenderError) -> RenderedJob {
         let (name, suffix) = JobNaming.name(prefix: prefix, accountID: account.id)
-        let environment = try account.configEnvironment()
-        if let memoryOverride, MemoryQuantity(memoryOverride) == nil {
-            throw RenderError(accountID: account.id, problem: "memory override \(JSONText.quote(memoryOverride)) is not a Kubernetes memory quantity such as 512Mi or 2Gi; clear account_status.memory_override")
-        }
+        let environment = try checked(account: account, memoryOverride: memoryOverride)
 
         var manifest = try root.render { (placeholder, line) throws(RenderError) -> String in
             switch placeholder {
@@ -67,7 +64,28 @@ extension JobTemplate {
 
         let specHash = SpecHash.of(manifest: manifest, generation: account.generation)
         manifest["metadata"]?["annotations"]?[ManagedMetadata.specHashAnnotation] = .string(specHash)
-        return DesiredJob(accountID: account.id, name: name, suffix: suffix, manifest: manifest, specHash: specHash, generation: account.generation)
+        return RenderedJob(accountID: account.id, name: name, suffix: suffix, manifest: manifest, specHash: specHash, generation: account.generation)
+    }
+
+    /// Throws what `render` would throw for this account, without building the Job: its
+    /// `config.env`, its memory override and every `{{ config.… }}` the template looks up (in
+    /// line order, so the first problem reported is always the same one). The planner calls it
+    /// before it plans a create, so a broken account is reported in the pass that finds it
+    /// (`renderFailed`) instead of failing at the executor.
+    public func check(account: Account, memoryOverride: String?) throws(RenderError) {
+        _ = try checked(account: account, memoryOverride: memoryOverride)
+    }
+
+    /// `check`, returning the account's `config.env` for `render`.
+    private func checked(account: Account, memoryOverride: String?) throws(RenderError) -> [String: String] {
+        let environment = try account.configEnvironment()
+        if let memoryOverride, MemoryQuantity(memoryOverride) == nil {
+            throw RenderError(accountID: account.id, problem: "memory override \(JSONText.quote(memoryOverride)) is not a Kubernetes memory quantity such as 512Mi or 2Gi; clear account_status.memory_override")
+        }
+        for lookup in configLookups {
+            _ = try Self.configText(account: account, keys: lookup.keys, placeholder: .config(lookup.keys), line: lookup.line)
+        }
+        return environment
     }
 
     /// A `{{ config.a.b }}` value as text. Strings as they are, numbers and booleans as JSON

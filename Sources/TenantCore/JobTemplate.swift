@@ -11,6 +11,8 @@ public struct JobTemplate: Sendable, Equatable {
     /// sha256 of the template's text: what an OOM memory override was computed against.
     public let contentHash: String
     let root: TemplateNode
+    /// Every `{{ config.… }}` of the template, by line: what `check` looks up without rendering.
+    let configLookups: [ConfigLookup]
 
     /// Parses and validates template text; `file` names it in errors.
     public static func parse(yaml: String, file: String) throws(TemplateError) -> JobTemplate {
@@ -18,7 +20,7 @@ public struct JobTemplate: Sendable, Equatable {
         let root = try reader.read(yaml)
         let validator = JobShapeValidator(file: file, lines: reader.lines)
         let prefix = try validator.validate(root)
-        return JobTemplate(prefix: prefix, file: file, contentHash: SHA256.hex(yaml), root: root)
+        return JobTemplate(prefix: prefix, file: file, contentHash: SHA256.hex(yaml), root: root, configLookups: root.configLookups())
     }
 }
 

@@ -11,8 +11,8 @@ extension Plan {
         let holders = Dictionary(jobs.filter { !$0.isManaged(instance: instance) }.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         guard !holders.isEmpty else { return self }
         return Plan(actions: actions.map { action in
-            guard case .create(let desired, _, _) = action, let holder = holders[desired.name] else { return action }
-            return .reportConflict(accountID: desired.accountID, jobName: desired.name,
+            guard case .create(let order, _, _) = action, let holder = holders[order.name] else { return action }
+            return .reportConflict(accountID: order.accountID, jobName: order.name,
                                    message: PlanBuilder.unmanagedConflict(holder, instance: instance))
         })
     }

@@ -49,12 +49,14 @@ public enum Replacement: Sendable, Equatable {
 /// One step of a plan. The applier carries them out in order, one failure never stopping the rest.
 public enum PlannedAction: Sendable, Equatable {
     /// Create the Job (it does not exist); `completes` when it is the second half of a replacement.
-    case create(DesiredJob, reason: String, completes: Replacement? = nil)
+    /// The order is rendered by the executor just before it is sent.
+    case create(JobOrder, reason: String, completes: Replacement? = nil)
     /// Delete a Job of ours with Foreground propagation; counts against the delete budget.
     case delete(jobName: String, uid: String, accountID: String?, reason: String)
-    /// The first half of a recreate: delete `old` (Foreground, precondition on its uid); `desired`
-    /// is created by a later pass once `old` is gone. Does not count against the delete budget.
-    case recreate(old: ObservedJob, desired: DesiredJob, reason: String)
+    /// The first half of a recreate: delete `old` (Foreground, precondition on its uid); a later
+    /// pass creates `successor` once `old` is gone. `specHash` is the successor's, which differs
+    /// from `old`'s (or equals it for a rerun). Does not count against the delete budget.
+    case recreate(old: ObservedJob, successor: JobOrder, specHash: String, reason: String)
     /// The first half of a restart: delete the failed Job `old` (Foreground, precondition on its
     /// uid); a later pass renders and creates it afresh once it is gone. Not budgeted either.
     case restart(old: ObservedJob, accountID: String, reason: String)
@@ -74,9 +76,9 @@ public enum PlannedAction: Sendable, Equatable {
     /// The Job the action is about; nil for a render failure.
     public var jobName: String? {
         switch self {
-        case .create(let desired, _, _): desired.name
+        case .create(let order, _, _): order.name
         case .delete(let name, _, _, _), .deferDelete(let name, _, _), .waitForDeletion(let name, _): name
-        case .recreate(let old, _, _), .restart(let old, _, _): old.name
+        case .recreate(let old, _, _, _), .restart(let old, _, _): old.name
         case .recordSuccess(_, let name, _, _), .reportConflict(_, let name, _): name
         case .recordFailure(_, let job): job.name
         case .renderFailed: nil
@@ -85,7 +87,7 @@ public enum PlannedAction: Sendable, Equatable {
 
     public var accountID: String? {
         switch self {
-        case .create(let desired, _, _), .recreate(_, let desired, _): desired.accountID
+        case .create(let order, _, _), .recreate(_, let order, _, _): order.accountID
         case .delete(_, _, let id, _), .deferDelete(_, let id, _), .waitForDeletion(_, let id): id
         case .recordSuccess(let id, _, _, _), .recordFailure(let id, _), .reportConflict(let id, _, _), .renderFailed(let id, _), .restart(_, let id, _): id
         }
@@ -111,7 +113,7 @@ public enum PlannedAction: Sendable, Equatable {
     /// Why, in words an operator understands.
     public var reason: String {
         switch self {
-        case .create(_, let reason, _), .delete(_, _, _, let reason), .recreate(_, _, let reason), .deferDelete(_, _, let reason), .restart(_, _, let reason): reason
+        case .create(_, let reason, _), .delete(_, _, _, let reason), .recreate(_, _, _, let reason), .deferDelete(_, _, let reason), .restart(_, _, let reason): reason
         case .recordSuccess(_, _, _, let at): "Job completed at \(Timestamp.rfc3339(at))"
         case .recordFailure(_, let job):
             "Job failed" + (job.failedAt.map { " at \(Timestamp.rfc3339($0))" } ?? "") + (job.failedReason.map { " (\($0))" } ?? "")

@@ -2,7 +2,13 @@ import Common
 import Foundation
 
 /// Decides what one reconcile pass does: accounts, the managed Jobs the watch cache holds and the
-/// `account_status` rows in; actions out. Pure: the clock is `now`, the cluster is `jobs`.
+/// `account_status` rows in; actions out. Pure: the clock is `now`, the cluster is `jobs`, and
+/// the only state carried between passes is the `SpecHashes` value the caller owns.
+///
+/// The planner renders no Job it creates: a create carries a `JobOrder` (name and what to render
+/// from), checked with `JobTemplate.check` so an account that cannot be rendered is reported
+/// here. It renders only to learn the spec hash of a Job that exists, when `hashes` does not
+/// know it for the account's current `RenderKey` yet.
 ///
 /// Rules (SPEC "Reconcile", "Kubernetes objects"):
 /// - Only Jobs labelled managed-by tenant-provisioner *and* with this instance are ever deleted or
@@ -23,16 +29,19 @@ import Foundation
 public enum Planner {
     /// A full pass over every account.
     public static func plan(accounts: [Account], jobs: [ObservedJob], statuses: [String: AccountStatus],
-                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, cache: DesiredJobCache? = nil) -> Plan {
-        plan(accounts: accounts, index: JobIndex(instance: policy.instance, jobs: jobs), statuses: statuses, template: template,
-             namespace: namespace, policy: policy, now: now, cache: cache)
+                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date) -> Plan {
+        var hashes = SpecHashes()
+        return plan(accounts: accounts, index: JobIndex(instance: policy.instance, jobs: jobs), statuses: statuses, template: template,
+                    namespace: namespace, policy: policy, now: now, hashes: &hashes)
     }
 
     /// A full pass over every account, with the Jobs already indexed (`index.instance` must be
-    /// `policy.instance`): what the runtime calls, keeping the index up to date between passes.
+    /// `policy.instance`) and the spec hashes of earlier passes: what the runtime calls.
     public static func plan(accounts: [Account], index: JobIndex, statuses: [String: AccountStatus],
-                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, cache: DesiredJobCache? = nil) -> Plan {
-        var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, index: index, statuses: statuses, cache: cache)
+                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, hashes: inout SpecHashes) -> Plan {
+        var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, index: index, statuses: statuses)
+        swap(&builder.hashes, &hashes)
+        defer { swap(&builder.hashes, &hashes) }
         let known = builder.planAccounts(accounts)
         builder.planJobsWithoutAccount(isKnown: { known[$0] != nil })
         return builder.finish()
@@ -42,16 +51,19 @@ public enum Planner {
     /// be every Job the cache holds or only this account's; Jobs of other accounts are never
     /// touched, they only tell whether this account's desired name is taken.
     public static func plan(account: Account?, accountID: String, jobs: [ObservedJob], status: AccountStatus?,
-                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, cache: DesiredJobCache? = nil) -> Plan {
-        plan(account: account, accountID: accountID, index: JobIndex(instance: policy.instance, jobs: jobs), status: status, template: template,
-             namespace: namespace, policy: policy, now: now, cache: cache)
+                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date) -> Plan {
+        var hashes = SpecHashes()
+        return plan(account: account, accountID: accountID, index: JobIndex(instance: policy.instance, jobs: jobs), status: status,
+                    template: template, namespace: namespace, policy: policy, now: now, hashes: &hashes)
     }
 
     /// The NOTIFY path with the Jobs already indexed: costs the same at 10 or 10,000 Jobs.
     public static func plan(account: Account?, accountID: String, index: JobIndex, status: AccountStatus?,
-                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, cache: DesiredJobCache? = nil) -> Plan {
+                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, hashes: inout SpecHashes) -> Plan {
         var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, index: index,
-                                  statuses: status.map { [accountID: $0] } ?? [:], cache: cache)
+                                  statuses: status.map { [accountID: $0] } ?? [:])
+        swap(&builder.hashes, &hashes)
+        defer { swap(&builder.hashes, &hashes) }
         if let account {
             builder.planAccounts([account])
         } else {
@@ -68,7 +80,8 @@ struct PlanBuilder {
     let policy: PlanPolicy
     let now: Date
     let statuses: [String: AccountStatus]
-    let cache: DesiredJobCache?
+    /// Spec hashes known from earlier passes; the planner adds those it renders.
+    var hashes = SpecHashes()
     /// Every Job by name, managed or not, and this instance's Jobs by account.
     let index: JobIndex
 
@@ -78,10 +91,9 @@ struct PlanBuilder {
     private var currentAccount = ""
     private var deletions: [(job: ObservedJob, accountID: String?, reason: String)] = []
 
-    init(template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, index: JobIndex, statuses: [String: AccountStatus], cache: DesiredJobCache?) {
+    init(template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, index: JobIndex, statuses: [String: AccountStatus]) {
         assert(index.instance == policy.instance, "the Job index was built for another instance")
         self.template = template
-        self.cache = cache
         self.namespace = namespace
         self.policy = policy
         self.now = now
@@ -160,52 +172,65 @@ struct PlanBuilder {
             add(.waitForDeletion(jobName: name, accountID: account.id), key: name)
             return
         }
-        let desired: DesiredJob
-        do {
-            if let cache {
-                desired = try cache.desired(for: account, template: template, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride(for: template))
-            } else {
-                desired = try template.render(account: account, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride(for: template))
-            }
-        } catch {
-            add(.renderFailed(accountID: account.id, message: error.problem), key: name)
-            return
-        }
+        let order = JobOrder(name: name, account: account, memoryOverride: status?.memoryOverride(for: template))
         if let job = current {
-            planExisting(job, desired: desired, account: account, status: status)
+            planExisting(job, order: order, status: status)
         } else {
-            planMissing(desired, account: account, status: status)
+            planMissing(order, status: status)
         }
     }
 
-    private mutating func planExisting(_ job: ObservedJob, desired: DesiredJob, account: Account, status: AccountStatus?) {
+    private mutating func planExisting(_ job: ObservedJob, order: JobOrder, status: AccountStatus?) {
         if job.isTerminating {
-            add(.waitForDeletion(jobName: job.name, accountID: account.id), key: job.name)
+            add(.waitForDeletion(jobName: job.name, accountID: order.accountID), key: job.name)
             return
         }
         if let failedAt = job.failedAt {
-            planFailed(job, failedAt: failedAt, account: account, status: status)
+            planFailed(job, failedAt: failedAt, order: order, status: status)
             return
         }
-        if job.specHash != desired.specHash {
-            var reason = Self.driftReason(job: job, desired: desired, status: status)
+        let specHash: String
+        do {
+            specHash = try desiredHash(order)
+        } catch {
+            add(.renderFailed(accountID: order.accountID, message: error.problem), key: order.name)
+            return
+        }
+        if job.specHash != specHash {
+            var reason = Self.driftReason(job: job, specHash: specHash, generation: order.generation, status: status)
             if job.completedAt != nil { reason += " after the Job completed" }
-            add(.recreate(old: job, desired: full(desired, account, status), reason: reason), key: job.name)
+            add(.recreate(old: job, successor: order, specHash: specHash, reason: reason), key: job.name)
             return
         }
         if let completedAt = job.completedAt, let rerun = policy.rerunAfterSuccess, now >= completedAt + rerun {
-            add(.recreate(old: job, desired: full(desired, account, status), reason: "rerun after success (completed \(Timestamp.rfc3339(completedAt)), RERUN_AFTER_SUCCESS \(Int(rerun)) s)"), key: job.name)
+            add(.recreate(old: job, successor: order, specHash: specHash, reason: "rerun after success (completed \(Timestamp.rfc3339(completedAt)), RERUN_AFTER_SUCCESS \(Int(rerun)) s)"), key: job.name)
         }
+    }
+
+    /// The spec hash the account's Job should carry: remembered, or rendered (and remembered).
+    private mutating func desiredHash(_ order: JobOrder) throws(RenderError) -> String {
+        let key = order.key
+        if let known = hashes.hash(accountID: order.accountID, key: key) { return known }
+        let hash = try template.specHash(of: order, namespace: namespace, instance: policy.instance)
+        hashes.remember(hash, accountID: order.accountID, key: key)
+        return hash
     }
 
     /// A failed Job of an active account belongs to the restart logic: its failure is recorded
     /// first (`recordObservations`, which also decides the restart time), then it is deleted when
     /// that time comes and created afresh once gone. Never recreated for a spec change meanwhile:
     /// the restart renders afresh, so the change reaches it then.
-    private mutating func planFailed(_ job: ObservedJob, failedAt: Date, account: Account, status: AccountStatus?) {
+    private mutating func planFailed(_ job: ObservedJob, failedAt: Date, order: JobOrder, status: AccountStatus?) {
         guard let status, status.jobUID == job.uid, status.hasRecordedFailure(of: job, failedAt: failedAt) else { return }
         guard let due = Self.restartDue(status: status, failedAt: failedAt, policy: policy.restart), due <= now else { return }
-        add(.restart(old: job, accountID: account.id, reason: Self.restartReason(status: status, job: job)), key: job.name)
+        // The failed Job stays (pods and logs to look at) while its successor cannot be rendered.
+        do {
+            try template.check(account: order.account, memoryOverride: order.memoryOverride)
+        } catch {
+            add(.renderFailed(accountID: order.accountID, message: error.problem), key: order.name)
+            return
+        }
+        add(.restart(old: job, accountID: order.accountID, reason: Self.restartReason(status: status, job: job)), key: job.name)
     }
 
     /// When the recorded failure of the account's current Job is to be restarted: the row's
@@ -227,34 +252,43 @@ struct PlanBuilder {
         return reason
     }
 
-    private mutating func planMissing(_ desired: DesiredJob, account: Account, status: AccountStatus?) {
+    private mutating func planMissing(_ order: JobOrder, status: AccountStatus?) {
         guard let status else {
-            add(.create(full(desired, account, status), reason: "new account"), key: desired.name)
+            create(order, reason: "new account")
             return
         }
         switch status.phase {
         case .restartScheduled:
             // Deleted for its restart (or gone by TTL meanwhile): created at the restart time.
             if let at = status.nextRestartAt, at > now { return }
-            add(.create(full(desired, account, status), reason: "scheduled restart is due", completes: .restart(oldUID: status.jobUID)), key: desired.name)
+            create(order, reason: "scheduled restart is due", completes: .restart(oldUID: status.jobUID))
             return
         case .deleting:
             // An active account's Job deleted to be replaced (spec change, rerun): its successor.
-            add(.create(full(desired, account, status), reason: "replacing the deleted Job", completes: .recreate(oldUID: status.jobUID)), key: desired.name)
+            create(order, reason: "replacing the deleted Job", completes: .recreate(oldUID: status.jobUID))
             return
         default:
             break
         }
         if status.phase == .succeeded, let lastSuccess = status.lastSuccessAt {
-            if let observed = status.observedGeneration, observed != account.generation {
-                add(.create(full(desired, account, status), reason: "account changed since its Job succeeded (generation \(observed) → \(account.generation))"), key: desired.name)
+            if let observed = status.observedGeneration, observed != order.generation {
+                create(order, reason: "account changed since its Job succeeded (generation \(observed) → \(order.generation))")
             } else if let rerun = policy.rerunAfterSuccess, now >= lastSuccess + rerun {
-                add(.create(full(desired, account, status), reason: "rerun after success (completed \(Timestamp.rfc3339(lastSuccess)), RERUN_AFTER_SUCCESS \(Int(rerun)) s)"), key: desired.name)
+                create(order, reason: "rerun after success (completed \(Timestamp.rfc3339(lastSuccess)), RERUN_AFTER_SUCCESS \(Int(rerun)) s)")
             }
             return  // a completed Job that disappeared is not recreated before its rerun time
         }
-        let reason = status.phase == .inactive ? "account activated" : "no Job for the active account"
-        add(.create(full(desired, account, status), reason: reason), key: desired.name)
+        create(order, reason: status.phase == .inactive ? "account activated" : "no Job for the active account")
+    }
+
+    /// A create, once the order is known to render; otherwise the account's render failure.
+    private mutating func create(_ order: JobOrder, reason: String, completes: Replacement? = nil) {
+        do {
+            try template.check(account: order.account, memoryOverride: order.memoryOverride)
+            add(.create(order, reason: reason, completes: completes), key: order.name)
+        } catch {
+            add(.renderFailed(accountID: order.accountID, message: error.problem), key: order.name)
+        }
     }
 
     private mutating func recordObservations(of jobs: [ObservedJob], accountID: String, status: AccountStatus?) {
@@ -274,14 +308,6 @@ struct PlanBuilder {
         } else {
             deletions.append((job, accountID, reason))
         }
-    }
-
-    /// The manifest of a cached summary, for the accounts that are actually created or recreated.
-    private func full(_ desired: DesiredJob, _ account: Account, _ status: AccountStatus?) -> DesiredJob {
-        guard desired.isSummary, cache?.defersManifests != true else { return desired }
-        // The same inputs rendered successfully when the summary was cached, so this cannot fail
-        // unless the template object changed, which a cache is never shared across.
-        return (try? template.render(account: account, namespace: namespace, instance: policy.instance, memoryOverride: status?.memoryOverride(for: template))) ?? desired
     }
 
     private mutating func add(_ action: PlannedAction, key: String) {
@@ -314,14 +340,14 @@ struct PlanBuilder {
         return Plan(actions: ordered.map(\.element.action))
     }
 
-    static func driftReason(job: ObservedJob, desired: DesiredJob, status: AccountStatus?) -> String {
+    static func driftReason(job: ObservedJob, specHash: String, generation: Int64, status: AccountStatus?) -> String {
         guard let oldHash = job.specHash else {
             return "spec changed (the Job has no \(ManagedMetadata.specHashAnnotation) annotation)"
         }
-        if let observed = status?.observedGeneration, observed != desired.generation {
-            return "spec changed (generation \(observed) → \(desired.generation))"
+        if let observed = status?.observedGeneration, observed != generation {
+            return "spec changed (generation \(observed) → \(generation))"
         }
-        return "spec changed (template or account data; spec hash \(oldHash.prefix(12)) → \(desired.specHash.prefix(12)))"
+        return "spec changed (template or account data; spec hash \(oldHash.prefix(12)) → \(specHash.prefix(12)))"
     }
 
     static func unmanagedConflict(_ job: ObservedJob, instance: String) -> String {

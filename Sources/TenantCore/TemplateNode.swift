@@ -89,4 +89,29 @@ indirect enum TemplateNode: Sendable, Equatable {
             return .object(values)
         }
     }
+
+    /// The `{{ config.… }}` placeholders under this node, ordered by line then path.
+    func configLookups() -> [ConfigLookup] {
+        var out: [ConfigLookup] = []
+        collectConfigLookups(into: &out)
+        return out.sorted { ($0.line, $0.keys.joined(separator: ".")) < ($1.line, $1.keys.joined(separator: ".")) }
+    }
+
+    private func collectConfigLookups(into out: inout [ConfigLookup]) {
+        switch self {
+        case .literal: return
+        case .text(let segments):
+            for case .placeholder(.config(let keys), let line) in segments { out.append(ConfigLookup(keys: keys, line: line)) }
+        case .array(let items):
+            for item in items { item.collectConfigLookups(into: &out) }
+        case .object(let members):
+            for member in members.values { member.collectConfigLookups(into: &out) }
+        }
+    }
+}
+
+/// One `{{ config.a.b }}` of the template and the line it is on.
+struct ConfigLookup: Sendable, Equatable {
+    var keys: [String]
+    var line: Int
 }

@@ -8,6 +8,8 @@ public struct ActionOutcome: Sendable {
     public var item: WorkItem
     public var result: ActionResult
     public var newUID: String?
+    /// For a create: the spec hash of the Job rendered and sent.
+    public var specHash: String?
     /// For a recorded failure: when its restart is due (the service looks at the account then).
     public var restartAt: Date?
 
@@ -41,7 +43,7 @@ public struct ActionExecutor: Sendable {
     let namespace: String
     /// `INSTANCE`: a Job without this instance's labels is never ours.
     let instance: String
-    /// Renders the manifests the planner left out (see `DesiredJobCache.defersManifests`).
+    /// Renders each create's `JobOrder`, the only place a Job is rendered to be sent.
     let template: JobTemplate
     let inspector: FailureInspector
     let events: JobEvents
@@ -70,13 +72,13 @@ public struct ActionExecutor: Sendable {
     public func run(_ item: WorkItem, now: Date = Date()) async -> ActionOutcome {
         let outcome: ActionOutcome
         switch item.action {
-        case .create(let desired, _, let completes):
-            outcome = await create(desired, item: item)
-            if case .done = outcome.result { countCreate(completes, accountID: desired.accountID) }
+        case .create(let order, _, let completes):
+            outcome = await create(order, item: item)
+            if case .done = outcome.result { countCreate(completes, accountID: order.accountID) }
         case .delete(let name, let uid, _, _):
             outcome = await delete(name: name, uid: uid, item: item)
             if case .done = outcome.result { metrics.increment("tenant_provisioner_jobs_deleted_total") }
-        case .recreate(let old, _, _):
+        case .recreate(let old, _, _, _):
             outcome = await replace(old, item: item)
         case .restart(let old, let accountID, _):
             outcome = await replace(old, item: item)
@@ -93,30 +95,29 @@ public struct ActionExecutor: Sendable {
 
     // MARK: the cluster actions
 
-    private func create(_ desired: DesiredJob, item: WorkItem) async -> ActionOutcome {
-        let manifest: JSONValue
-        if desired.manifest != .null {
-            manifest = desired.manifest
-        } else if let account = item.account {
-            do {
-                manifest = try template.render(account: account, namespace: namespace, instance: instance, memoryOverride: item.memoryOverride).manifest
-            } catch {
-                return ActionOutcome(item: item, result: .failed(error.description))
-            }
-        } else {
-            return ActionOutcome(item: item, result: .failed("internal error: neither a manifest nor the account to render it from"))
+    /// Renders the order and sends it. The planner checked that it renders; a render error here
+    /// (the account changed in between) is a refusal like a 422: reported, not retried until
+    /// the account changes again.
+    private func create(_ order: JobOrder, item: WorkItem) async -> ActionOutcome {
+        let job: RenderedJob
+        do {
+            job = try template.render(order, namespace: namespace, instance: instance)
+        } catch {
+            return ActionOutcome(item: item, result: .rejected(error.problem))
         }
         do {
-            let created: KubeClient.MetadataOnly = try await client.create(.jobs, namespace: namespace, body: manifest)
-            return ActionOutcome(item: item, result: .done, newUID: created.metadata.uid)
+            let created: KubeClient.MetadataOnly = try await client.create(.jobs, namespace: namespace, body: job.manifest)
+            var outcome = ActionOutcome(item: item, result: .done, newUID: created.metadata.uid)
+            outcome.specHash = job.specHash
+            return outcome
         } catch where error.isAlreadyExists {
-            if let holder = await unmanagedHolder(of: desired.name) {
+            if let holder = await unmanagedHolder(of: order.name) {
                 return ActionOutcome(item: item, result: .nameTaken(holder))
             }
             // Ours, and not what the cache showed when this was planned (a create of a moment ago
             // by another writer, or the old Job of a replacement not gone after all): never taken
             // for done; the account is planned again from what the watch shows next.
-            return ActionOutcome(item: item, result: .unnecessary("a Job named \(desired.name) already exists"))
+            return ActionOutcome(item: item, result: .unnecessary("a Job named \(order.name) already exists"))
         } catch where error.isInvalid || error.isForbidden {
             return ActionOutcome(item: item, result: .rejected(error.description))
         } catch {
@@ -247,7 +248,8 @@ public struct ActionExecutor: Sendable {
 
     private func record(_ outcome: ActionOutcome) async {
         let action = outcome.item.action
-        let (change, audit) = ActionRecords.of(action, result: outcome.result, newUID: outcome.newUID, accountActive: outcome.item.accountActive,
+        let (change, audit) = ActionRecords.of(action, result: outcome.result, newUID: outcome.newUID, specHash: outcome.specHash,
+                                               accountActive: outcome.item.accountActive,
                                                namespace: namespace)
         guard change != nil || !audit.isEmpty else { return }
         let restarted: (jobUID: String, at: Date)? = switch (action, outcome.result) {

@@ -10,9 +10,8 @@ public struct WorkItem: Sendable {
     public var accountActive: Bool?
     public var enqueuedAt: Date
     public var urgent: Bool
-    /// For a create or recreate planned without its manifest: what the worker renders it from.
+    /// For a failure to record: the account, whose rendered memory starts an OOM escalation.
     public var account: Account?
-    public var memoryOverride: String?
 
     public init(key: String, action: PlannedAction, accountActive: Bool?, enqueuedAt: Date, urgent: Bool) {
         self.key = key

@@ -67,13 +67,15 @@ public actor Reconciler {
     let logger: Logger
     let metrics: Metrics
     private var deleteBudget: DeleteBudget
-    private let desiredCache = DesiredJobCache(defersManifests: true)
+    /// The spec hash each account's Job should have, by render key: filled by the planner when it
+    /// compares a Job it has no hash for, and by `note` from every Job the executor created.
+    private var specHashes = SpecHashes()
     /// Full account rows by id, refreshed only when the generation changes.
     private var accounts: [String: Account] = [:]
     private var schemaChecked = false
-    /// Creates the API server rejected for good, by account, with the spec hash rejected: not
-    /// retried every pass, only once the account or template changes.
-    private var rejected: [String: String] = [:]
+    /// Creates refused for good (by the API server, or the render), by account, with the render
+    /// key refused: not retried every pass, only once the account or its memory override changes.
+    private var rejected: [String: RenderKey] = [:]
     /// Jobs without our labels that hold an account's Job name, learned from a create's 409 (the
     /// label-selected cache never sees them), by name. The planner reports them as conflicts;
     /// after `foreignJobRecheck` seconds the create is tried again, so a removed one is noticed.
@@ -114,10 +116,12 @@ public actor Reconciler {
         switch (outcome.item.action, outcome.result) {
         case (_, .nameTaken(let holder)):
             foreignJobs[holder.name] = (holder, now + Self.foreignJobRecheck)
-        case (.create(let desired, _, _), .rejected):
-            rejected[accountID] = desired.specHash
-        case (.create, .done):
+        case (.create(let order, _, _), .rejected):
+            rejected[accountID] = order.key
+        case (.create(let order, _, _), .done):
             rejected[accountID] = nil
+            // The Job just sent carries this hash: the next pass compares without rendering.
+            if let hash = outcome.specHash { specHashes.remember(hash, accountID: accountID, key: order.key) }
             createsSinceTrim += 1
             if createsSinceTrim >= Self.createsPerTrim {
                 createsSinceTrim = 0
@@ -152,7 +156,7 @@ public actor Reconciler {
         guard cache.hasSynced else { throw .cacheNotSynced }
         refreshJobIndex(now: now)
         let plan = Planner.plan(accounts: Array(accounts.values), index: jobIndex, statuses: statuses, template: template,
-                                namespace: options.namespace, policy: policy(now: now), now: now, cache: desiredCache)
+                                namespace: options.namespace, policy: policy(now: now), now: now, hashes: &specHashes)
         let accounts = self.accounts
         let observedPhases = options.dryRun ? [] : ObservedStatus.updates(index: jobIndex, statuses: statuses, isActive: { accounts[$0]?.isActive })
         var report = try await carryOut(plan, statuses: statuses, extraStatuses: observedPhases, urgent: false, started: started, now: now)
@@ -180,7 +184,7 @@ public actor Reconciler {
         guard cache.hasSynced else { throw .cacheNotSynced }
         refreshJobIndex(now: now)
         let plan = Planner.plan(account: account, accountID: accountID, index: jobIndex, status: status, template: template,
-                                namespace: options.namespace, policy: policy(now: now), now: now, cache: desiredCache)
+                                namespace: options.namespace, policy: policy(now: now), now: now, hashes: &specHashes)
         return try await carryOut(plan, statuses: status.map { [accountID: $0] } ?? [:], extraStatuses: [], urgent: true, started: started, now: now)
     }
 
@@ -229,8 +233,9 @@ public actor Reconciler {
         if !changed.isEmpty {
             for account in try await store.accounts(ids: changed) { accounts[account.id] = account }
         }
-        if changed.count > 0 || accounts.count != desiredCache.count {
-            desiredCache.retain(only: Set(accounts.keys))
+        if changed.count > 0 || accounts.count != specHashes.count {
+            let accounts = self.accounts
+            specHashes.retain { accounts[$0] != nil }
         }
     }
 
@@ -251,15 +256,11 @@ public actor Reconciler {
         for action in plan.actions {
             let key = action.accountID ?? action.jobName ?? ""
             switch action {
-            case .create(let desired, _, _), .recreate(_, let desired, _):
-                // A create the API server refused for this very spec is not tried again, nor is
-                // the Job it would replace deleted.
-                if rejected[desired.accountID] == desired.specHash { continue }
-                var item = WorkItem(key: key, action: action, accountActive: true, enqueuedAt: now, urgent: urgent)
-                // The manifest is rendered by the worker, from these, just before the create.
-                item.account = accounts[desired.accountID]
-                item.memoryOverride = statuses[desired.accountID]?.memoryOverride(for: template)
-                work.append(item)
+            case .create(let order, _, _), .recreate(_, let order, _, _):
+                // A create refused for this very account data is not tried again, nor is the Job
+                // it would replace deleted.
+                if rejected[order.accountID] == order.key { continue }
+                work.append(WorkItem(key: key, action: action, accountActive: true, enqueuedAt: now, urgent: urgent))
             case .restart:
                 work.append(WorkItem(key: key, action: action, accountActive: true, enqueuedAt: now, urgent: urgent))
             case .recordFailure(let accountID, _):

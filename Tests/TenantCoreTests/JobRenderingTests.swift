@@ -4,11 +4,11 @@ import Testing
 @testable import TenantCore
 
 @Suite struct JobRenderingTests {
-    private func render(_ account: Account = TemplateFixtures.account, yaml: String = TemplateFixtures.basic, memoryOverride: String? = nil) throws -> DesiredJob {
+    private func render(_ account: Account = TemplateFixtures.account, yaml: String = TemplateFixtures.basic, memoryOverride: String? = nil) throws -> RenderedJob {
         try JobTemplate.parse(yaml: yaml, file: "t.yaml").render(account: account, namespace: "tenants", instance: "blue", memoryOverride: memoryOverride)
     }
 
-    private func containers(_ job: DesiredJob, _ field: String = "containers") -> [JSONValue] {
+    private func containers(_ job: RenderedJob, _ field: String = "containers") -> [JSONValue] {
         job.manifest["spec"]?["template"]?["spec"]?[field]?.arrayValue ?? []
     }
 

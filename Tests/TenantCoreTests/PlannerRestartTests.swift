@@ -57,7 +57,7 @@ import Testing
         world.accounts = [W.account("acme", tag: "v2")]
         world.statuses["acme"] = AccountStatus(accountID: "acme", jobName: "tenant-acme", jobUID: "failed-uid", phase: .restartScheduled,
                                                lastFailureAt: W.now - 60, consecutiveFailures: 2, nextRestartAt: W.now - 5)
-        #expect(world.plan().actions == [.create(W.desired(W.account("acme", tag: "v2")), reason: "scheduled restart is due",
+        #expect(world.plan().actions == [.create(W.order(W.account("acme", tag: "v2")), reason: "scheduled restart is due",
                                                  completes: .restart(oldUID: "failed-uid"))])
     }
 
@@ -66,7 +66,7 @@ import Testing
         let acme = W.account("acme")
         world.accounts = [acme]
         world.statuses["acme"] = AccountStatus(accountID: "acme", jobName: "tenant-acme", jobUID: "old-uid", phase: .deleting, message: "recreating: spec changed")
-        #expect(world.plan().actions == [.create(W.desired(acme), reason: "replacing the deleted Job", completes: .recreate(oldUID: "old-uid"))])
+        #expect(world.plan().actions == [.create(W.order(acme), reason: "replacing the deleted Job", completes: .recreate(oldUID: "old-uid"))])
     }
 
     @Test func theOldFailedJobStillBeingDeletedAfterItsRestartIsNotRecordedAgain() {

@@ -31,8 +31,18 @@ struct PlannerWorld {
         Account(id: id, isActive: active, config: ["tag": .string(tag)], generation: generation)
     }
 
-    static func desired(_ account: Account, instance: String = "default") -> DesiredJob {
+    static func desired(_ account: Account, instance: String = "default") -> RenderedJob {
         try! template.render(account: account, namespace: namespace, instance: instance)
+    }
+
+    /// What a create of `account`'s Job carries: name and account, not rendered.
+    static func order(_ account: Account, memoryOverride: String? = nil) -> JobOrder {
+        JobOrder(name: JobNaming.name(prefix: template.prefix, accountID: account.id).name, account: account, memoryOverride: memoryOverride)
+    }
+
+    /// The recreate of `old`'s Job for `new`.
+    static func recreate(_ old: Account, as new: Account, reason: String) -> PlannedAction {
+        .recreate(old: job(for: old), successor: order(new), specHash: desired(new).specHash, reason: reason)
     }
 
     /// The Job as the watch cache sees it after the provisioner created it for `account`.
@@ -48,8 +58,14 @@ struct PlannerWorld {
         )
     }
 
-    func plan(now: Date = PlannerWorld.now, cache: DesiredJobCache? = nil) -> Plan {
-        Planner.plan(accounts: accounts, jobs: jobs, statuses: statuses, template: Self.template, namespace: Self.namespace, policy: policy, now: now, cache: cache)
+    func plan(now: Date = PlannerWorld.now) -> Plan {
+        Planner.plan(accounts: accounts, jobs: jobs, statuses: statuses, template: Self.template, namespace: Self.namespace, policy: policy, now: now)
+    }
+
+    /// A plan that starts from and adds to `hashes`, as the reconciler's passes do.
+    func plan(now: Date = PlannerWorld.now, hashes: inout SpecHashes) -> Plan {
+        Planner.plan(accounts: accounts, index: JobIndex(instance: policy.instance, jobs: jobs), statuses: statuses, template: Self.template,
+                     namespace: Self.namespace, policy: policy, now: now, hashes: &hashes)
     }
 }
 
@@ -60,7 +76,7 @@ struct PlannerWorld {
         var world = W()
         let acme = W.account("acme")
         world.accounts = [acme]
-        #expect(world.plan().actions == [.create(W.desired(acme), reason: "new account")])
+        #expect(world.plan().actions == [.create(W.order(acme), reason: "new account")])
     }
 
     @Test func reactivatedAccountIsCreatedWithThatReason() {
@@ -85,7 +101,7 @@ struct PlannerWorld {
         world.accounts = [new]
         world.jobs = [W.job(for: old)]
         world.statuses["acme"] = AccountStatus(accountID: "acme", phase: .running, observedGeneration: 3)
-        #expect(world.plan().actions == [.recreate(old: W.job(for: old), desired: W.desired(new), reason: "spec changed (generation 3 → 4)")])
+        #expect(world.plan().actions == [W.recreate(old, as: new, reason: "spec changed (generation 3 → 4)")])
     }
 
     @Test func templateDriftIsRecreatedNamingTheHashes() {
@@ -299,7 +315,7 @@ struct PlannerWorld {
         world.jobs = [old]
         #expect(world.plan().actions == [
             .delete(jobName: "old-acme", uid: old.uid, accountID: "acme", reason: "old name: the account's Job is now tenant-acme (the template prefix changed)"),
-            .create(W.desired(acme), reason: "new account"),
+            .create(W.order(acme), reason: "new account"),
         ])
     }
 
@@ -370,67 +386,76 @@ struct PlannerWorld {
         #expect(plan.summary.recreates == 10_000 / 7 + 1 - 10_000 / 35 - 1)  // multiples of 7 with a Job
     }
 
-    @Test func aCachedPlanEqualsAnUncachedOneAndCarriesFullManifests() {
+    @Test func aPlanWithRememberedHashesEqualsAFreshOneAndRemembersOnlyWhatItCompared() {
         var world = W()
         world.accounts = (0..<50).map { W.account("acct-\($0)") }
         world.jobs = (0..<50).filter { $0 % 2 == 0 }.map { W.job(for: W.account("acct-\($0)")) }
-        let cache = DesiredJobCache()
-        let first = world.plan(cache: cache)
-        let second = world.plan(cache: cache)
-        #expect(cache.count == 50)
+        var hashes = SpecHashes()
+        let first = world.plan(hashes: &hashes)
+        // Only the 25 accounts with a Job needed their hash; the 25 creates carry orders.
+        #expect(hashes.count == 25)
+        let second = world.plan(hashes: &hashes)
         #expect(first == world.plan())
         #expect(second == first)
-        for case .create(let desired, _, _) in second.actions {
-            #expect(desired.manifest["kind"] == "Job")
-        }
         #expect(second.summary.creates == 25)
-    }
-
-    @Test func aDeferringCacheLeavesManifestsOutButKeepsNamesAndHashes() {
-        var world = W()
-        world.accounts = (0..<10).map { W.account("acct-\($0)") }
-        let cache = DesiredJobCache(defersManifests: true)
-        _ = world.plan(cache: cache)
-        let deferred = world.plan(cache: cache)
-        let full = world.plan()
-        #expect(deferred.summary.creates == 10)
-        for (d, f) in zip(deferred.actions, full.actions) {
-            guard case .create(let summary, _, _) = d, case .create(let rendered, _, _) = f else {
-                Issue.record("expected creates, got \(d) and \(f)")
-                continue
-            }
-            #expect(summary.manifest == .null)
-            #expect(summary.name == rendered.name && summary.specHash == rendered.specHash && summary.generation == rendered.generation)
+        for case .create(let order, _, _) in second.actions {
+            #expect(hashes.hash(accountID: order.accountID, key: order.key) == nil)
+            #expect(order.name == "tenant-" + order.accountID)
         }
     }
 
-    @Test func aNewGenerationMissesTheCacheAndIsRecreated() {
+    @Test func aRememberedHashIsUsedInsteadOfRendering() {
+        var world = W()
+        let acme = W.account("acme")
+        world.accounts = [acme]
+        world.jobs = [W.job(for: acme)]
+        var hashes = SpecHashes()
+        // A remembered hash that differs from the Job's: the planner trusts it, so it rendered nothing.
+        hashes.remember("remembered", accountID: "acme", key: W.order(acme).key)
+        let plan = world.plan(hashes: &hashes)
+        #expect(plan.actions == [.recreate(old: W.job(for: acme), successor: W.order(acme), specHash: "remembered",
+                                           reason: "spec changed (template or account data; spec hash \(W.desired(acme).specHash.prefix(12)) → remembered)")])
+    }
+
+    @Test func aNewGenerationOrMemoryOverrideIsNotTakenFromTheRememberedHash() {
         var world = W()
         world.accounts = [W.account("acme", generation: 1)]
         world.jobs = [W.job(for: W.account("acme", generation: 1))]
-        let cache = DesiredJobCache()
-        #expect(world.plan(cache: cache).actions.isEmpty)
-        world.accounts = [W.account("acme", generation: 2, tag: "v2")]
-        let plan = world.plan(cache: cache)
-        #expect(plan.summary.recreates == 1)
-        if case .recreate(_, let desired, _) = plan.actions.first {
-            #expect(desired.manifest["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first?["image"] == "worker:v2")
-        } else {
-            Issue.record("expected a recreate, got \(plan.actions)")
-        }
+        var hashes = SpecHashes()
+        #expect(world.plan(hashes: &hashes).actions.isEmpty)
+        let v2 = W.account("acme", generation: 2, tag: "v2")
+        world.accounts = [v2]
+        let plan = world.plan(hashes: &hashes)
+        #expect(plan.actions == [W.recreate(W.account("acme", generation: 1), as: v2, reason: "spec changed (template or account data; spec hash \(W.desired(W.account("acme", generation: 1)).specHash.prefix(12)) → \(W.desired(v2).specHash.prefix(12)))")])
+        #expect(hashes.hash(accountID: "acme", key: RenderKey(generation: 2, memoryOverride: nil)) == W.desired(v2).specHash)
+        #expect(hashes.hash(accountID: "acme", key: RenderKey(generation: 2, memoryOverride: "1Gi")) == nil)
     }
 
-    @Test func tenThousandAccountsReplannedFromTheCache() {
+    @Test func anAccountThatCannotBeRenderedIsReportedAtPlanningNotCreated() {
+        var world = W()
+        let broken = Account(id: "broken", config: ["env": ["1BAD": "x"], "tag": "v1"])
+        let noTag = Account(id: "no-tag", config: [:])
+        world.accounts = [broken, noTag, W.account("fine")]
+        let plan = world.plan()
+        #expect(plan.actions.map(\.verb) == ["render-failed", "render-failed", "create"])
+        #expect(plan.actions.first?.reason.contains("1BAD") == true)
+        #expect(plan.actions.dropFirst().first?.reason.contains("config.tag") == true)
+        // What the planner's check says is what the render itself throws.
+        #expect(throws: RenderError.self) { try W.template.render(account: broken, namespace: W.namespace, instance: "default") }
+    }
+
+    @Test func tenThousandAccountsReplannedFromRememberedHashes() {
         var world = W()
         world.accounts = (0..<10_000).map { W.account("Account \($0)@example.com") }
         world.jobs = world.accounts.map { W.job(for: $0) }
-        let cache = DesiredJobCache()
-        _ = world.plan(cache: cache)
+        var hashes = SpecHashes()
+        _ = world.plan(hashes: &hashes)
         let clock = ContinuousClock()
         var plan = Plan(actions: [])
-        let duration = clock.measure { plan = world.plan(cache: cache) }
-        print("re-planned 10,000 unchanged accounts from the cache in \(duration)")
+        let duration = clock.measure { plan = world.plan(hashes: &hashes) }
+        print("re-planned 10,000 unchanged accounts from remembered hashes in \(duration)")
         #expect(plan.actions.isEmpty)
+        #expect(hashes.count == 10_000)
     }
 }
 
@@ -468,8 +493,9 @@ struct PlannerWorld {
         index.upsert(ObservedJob(name: "tenant-acct-2", uid: "to-be-removed"))
         index.remove(named: "tenant-acct-2")
         if let acct2 = world.jobs.first(where: { $0.name == "tenant-acct-2" }) { index.upsert(acct2) }
+        var hashes = SpecHashes()
         let indexed = Planner.plan(accounts: world.accounts, index: index, statuses: world.statuses, template: W.template,
-                                   namespace: W.namespace, policy: world.policy, now: W.now)
+                                   namespace: W.namespace, policy: world.policy, now: W.now, hashes: &hashes)
         #expect(indexed == world.plan())
     }
 
@@ -480,8 +506,9 @@ struct PlannerWorld {
             let account = world.accounts.first { $0.id == id }
             let fromList = Planner.plan(account: account, accountID: id, jobs: world.jobs, status: nil, template: W.template,
                                         namespace: W.namespace, policy: world.policy, now: W.now)
+            var hashes = SpecHashes()
             let fromIndex = Planner.plan(account: account, accountID: id, index: index, status: nil, template: W.template,
-                                         namespace: W.namespace, policy: world.policy, now: W.now)
+                                         namespace: W.namespace, policy: world.policy, now: W.now, hashes: &hashes)
             #expect(fromIndex == fromList)
         }
     }

@@ -91,16 +91,18 @@ import Testing
 
 /// `ActionRecords`: the status change and audit rows an action's result leaves behind.
 @Suite struct ActionRecordsTests {
-    static let desired = DesiredJob(accountID: "acme", name: "worker-acme", suffix: "acme", manifest: ["kind": "Job"], specHash: "hash-2", generation: 2)
+    static let order = JobOrder(name: "worker-acme", account: Account(id: "acme", generation: 2))
     static let old = ObservedJob(name: "worker-acme", uid: "old-uid", annotations: ["tenant-provisioner/account-id": "acme"], failedAt: Date(timeIntervalSince1970: 0))
-    static let create = PlannedAction.create(desired, reason: "new account")
+    static let create = PlannedAction.create(order, reason: "new account")
     static let delete = PlannedAction.delete(jobName: "worker-acme", uid: "old-uid", accountID: "acme", reason: "account inactive")
-    static let recreate = PlannedAction.recreate(old: old, desired: desired, reason: "spec changed")
+    static let recreate = PlannedAction.recreate(old: old, successor: order, specHash: "hash-2", reason: "spec changed")
     static let restart = PlannedAction.restart(old: old, accountID: "acme", reason: "restart of the failed Job")
-    static let restartCreate = PlannedAction.create(desired, reason: "scheduled restart is due", completes: .restart(oldUID: "old-uid"))
+    static let restartCreate = PlannedAction.create(order, reason: "scheduled restart is due", completes: .restart(oldUID: "old-uid"))
 
     static func records(_ action: PlannedAction, _ result: ActionResult, newUID: String? = nil, active: Bool? = true) -> (status: StatusChange?, audit: [AuditEntry]) {
-        ActionRecords.of(action, result: result, newUID: newUID, accountActive: active, namespace: "ns")
+        // A create that was sent carries the hash of what was rendered.
+        let specHash: String? = if case .create = action, newUID != nil { "hash-2" } else { nil }
+        return ActionRecords.of(action, result: result, newUID: newUID, specHash: specHash, accountActive: active, namespace: "ns")
     }
 
     @Test func aDoneCreateIsAuditedWithItsHashAndGeneration() {
@@ -124,7 +126,7 @@ import Testing
         let (status, audit) = Self.records(Self.recreate, .done)
         #expect(status == nil, "the intent already wrote the row")
         #expect(audit.first?.action == "recreate" && audit.first?.details["step"] == "delete" && audit.first?.jobUID == "old-uid")
-        let successor = Self.records(.create(Self.desired, reason: "replacing the deleted Job", completes: .recreate(oldUID: "old-uid")), .done, newUID: "new")
+        let successor = Self.records(.create(Self.order, reason: "replacing the deleted Job", completes: .recreate(oldUID: "old-uid")), .done, newUID: "new")
         #expect(successor.audit.first?.action == "recreate" && successor.audit.first?.details["step"] == "create")
         #expect(successor.audit.first?.details["old_uid"] == "old-uid" && successor.audit.first?.jobUID == "new")
     }
@@ -142,6 +144,8 @@ import Testing
     @Test func rejectedAndFailedActionsLeaveTheirMessageButOnlyARejectionIsAudited() {
         let rejected = Self.records(Self.create, .rejected("422 Invalid"))
         #expect(rejected.status == .problem("422 Invalid") && rejected.audit.first?.details["result"] == "rejected")
+        // Refused before it was sent (the render failed): no spec hash to name.
+        #expect(rejected.audit.first?.details["spec_hash"] == nil && rejected.audit.first?.details["generation"] == 2)
         let failed = Self.records(Self.restart, .failed("timeout"))
         #expect(failed.status == .problem("timeout") && failed.audit.isEmpty)
     }

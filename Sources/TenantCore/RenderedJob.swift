@@ -1,7 +1,9 @@
 import Common
 
-/// The Job one active account should have, ready to send to the API server.
-public struct DesiredJob: Sendable, Equatable {
+/// The Job of one active account, rendered: what `ActionExecutor` sends to the API server right
+/// after `JobTemplate.render` made it. Nothing else holds manifests; the planner works with
+/// `JobOrder` (not rendered) and spec hashes.
+public struct RenderedJob: Sendable, Equatable {
     public var accountID: String
     public var name: String
     /// The name suffix: `{{ account_slug }}` and the `tenant-provisioner/account` label.
