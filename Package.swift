@@ -29,11 +29,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
-        // C libraries. Only Postgres imports CLibPQ, only Kube imports CCurl, only Common CCrypto.
+        // C libraries. Only Postgres imports CLibPQ, only Kube imports CCurl, only Common CCrypto,
+        // only TenantRuntime CMalloc.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // OpenSSL's libcrypto (loaded by libpq and libcurl anyway): SHA-256 for Common.
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // glibc's malloc.h (trim, arena cap, heap statistics) for TenantRuntime.
+        .systemLibrary(name: "CMalloc"),
 
         // Small shared pieces with no I/O beyond writing log lines: logger, sha256, backoff, config errors.
         .target(name: "Common", dependencies: ["CCrypto"], swiftSettings: settings),
@@ -46,7 +49,7 @@ let package = Package(
         // migrations/*.sql applied in order under an advisory lock.
         .target(name: "SchemaMigrator", dependencies: ["Postgres", "Common"], swiftSettings: settings),
         // Loops, appliers, status and audit writers, leader election, health server.
-        .target(name: "TenantRuntime", dependencies: ["TenantCore", "Postgres", "Kube", "SchemaMigrator", "Common"], swiftSettings: settings),
+        .target(name: "TenantRuntime", dependencies: ["TenantCore", "Postgres", "Kube", "SchemaMigrator", "Common", "CMalloc"], swiftSettings: settings),
 
         // The admin side: validation, paging and the SQL of every admin read and write (no HTTP here).
         .target(name: "TenantAdmin", dependencies: ["Postgres", "SchemaMigrator", "Common"], swiftSettings: settings),

@@ -23,6 +23,8 @@ struct SizeResult: Sendable {
     var notifySamples: Int
     /// After the idle passes, before the NOTIFY samples.
     var memoryWhenIdle: ProcessMemory?
+    /// `tenant_provisioner_heap_in_use_bytes` after the idle passes: malloc'd and not freed.
+    var heapWhenIdle: Int?
     /// At the end, after the NOTIFY samples.
     var memory: ProcessMemory?
     /// Exit code of the provisioner on SIGTERM (nil: it had to be killed).

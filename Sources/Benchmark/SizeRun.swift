@@ -139,7 +139,7 @@ struct SizeRun {
             let exitCode = await provisioner.stop()
             return SizeResult(accounts: accounts, kubeQPS: kubeQPS, kubeBurst: kubeBurst, convergence: convergence, firstJob: firstJob,
                               provisionerCPU: provisionerCPU, emulatorCPU: emulatorCPU, idlePassDurations: [], passReads: nil, idleRequests: [:],
-                              busyPassesInIdleWindow: 0, notifyLatencies: [], notifySamples: 0, memoryWhenIdle: nil, memory: nil, exitCode: exitCode)
+                              busyPassesInIdleWindow: 0, notifyLatencies: [], notifySamples: 0, memoryWhenIdle: nil, heapWhenIdle: nil, memory: nil, exitCode: exitCode)
         }
 
         // 2. Idle passes: let the passes that record the new Jobs' phases go by, then count.
@@ -155,6 +155,7 @@ struct SizeRun {
             .filter { $0.contains("pass done") && $0.contains("pass.kind=full") }.count
         let passReads = try await timePassReads(connection)
         let memoryWhenIdle = ProcessMemory.read(pid: provisioner.pid)
+        let heapWhenIdle = await provisioner.metrics().map { Int($0.value("tenant_provisioner_heap_in_use_bytes")) }
 
         // 3. NOTIFY: one new account at a time, insert → Job seen through the watch.
         progress("\(accounts) accounts: inserting \(options.notifySamples) accounts one at a time")
@@ -179,7 +180,7 @@ struct SizeRun {
         return SizeResult(accounts: accounts, kubeQPS: kubeQPS, kubeBurst: kubeBurst, convergence: convergence, firstJob: firstJob, provisionerCPU: provisionerCPU,
                           emulatorCPU: emulatorCPU, idlePassDurations: durations, passReads: passReads, idleRequests: idleRequests,
                           busyPassesInIdleWindow: busyPasses, notifyLatencies: latencies, notifySamples: options.notifySamples,
-                          memoryWhenIdle: memoryWhenIdle, memory: memory, exitCode: exitCode)
+                          memoryWhenIdle: memoryWhenIdle, heapWhenIdle: heapWhenIdle, memory: memory, exitCode: exitCode)
     }
 
     /// The two queries of every full pass (ProvisionerStore's), best of five, to show how much of
@@ -238,7 +239,9 @@ struct SizeRun {
                 last = passes
             }
             if seconds(since: started) > limit { throw Stalled(description: "the provisioner did not finish \(options.idlePasses) idle passes in \(Int(limit)) s") }
-            try await Task.sleep(for: .milliseconds(50))
+            // Often enough not to miss a pass (every POLL_INTERVAL), rarely enough that rendering
+            // /metrics does not compete with the pass it measures on 2 cores.
+            try await Task.sleep(for: .milliseconds(250))
         }
         return durations
     }

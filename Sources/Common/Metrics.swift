@@ -96,15 +96,29 @@ public final class Metrics: Sendable {
     static func render(_ labels: [String: String]) -> String {
         guard !labels.isEmpty else { return "" }
         let parts = labels.keys.sorted().map { key -> String in
-            let escaped = labels[key]!.replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n")
-            return "\(key)=\"\(escaped)\""
+            "\(key)=\"\(escapedLabelValue(labels[key]!))\""
         }
         return "{" + parts.joined(separator: ",") + "}"
     }
 
-    static func format(_ value: Double) -> String {
+    /// A label value as the exposition format writes it: `\`, `"` and newline escaped. Most
+    /// values need none, and are returned as they are without building a new string.
+    static func escapedLabelValue(_ value: String) -> String {
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }) else { return value }
+        var out = ""
+        out.reserveCapacity(value.utf8.count + 4)
+        for character in value.unicodeScalars {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(character)
+            }
+        }
+        return out
+    }
+
+        static func format(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return String(value)
     }

@@ -22,6 +22,7 @@ struct ProvisionerCommand {
     }
 
     static func main() async {
+        FreedMemory.limitArenas(to: 2)
         let arguments = Array(CommandLine.arguments.dropFirst())
         let mode: String
         switch arguments {

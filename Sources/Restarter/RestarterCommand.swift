@@ -24,6 +24,7 @@ struct RestarterCommand {
     }
 
     static func main() async {
+        FreedMemory.limitArenas(to: 2)
         let arguments = Array(CommandLine.arguments.dropFirst())
         switch arguments {
         case [], ["run"]: break

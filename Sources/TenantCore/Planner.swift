@@ -3,11 +3,11 @@ import Foundation
 
 /// Decides what one reconcile pass does: accounts, the managed Jobs the watch cache holds and the
 /// `account_status` rows in; actions out. Pure: the clock is `now`, the cluster is `jobs`, and
-/// the only state carried between passes is the `SpecHashes` value the caller owns.
+/// the only state carried between passes is the `PlanMemo` value the caller owns.
 ///
 /// The planner renders no Job it creates: a create carries a `JobOrder` (name and what to render
 /// from), checked with `JobTemplate.check` so an account that cannot be rendered is reported
-/// here. It renders only to learn the spec hash of a Job that exists, when `hashes` does not
+/// here. It renders only to learn the spec hash of a Job that exists, when `memo` does not
 /// know it for the account's current `RenderKey` yet.
 ///
 /// Rules (SPEC "Reconcile", "Kubernetes objects"):
@@ -30,20 +30,29 @@ public enum Planner {
     /// A full pass over every account.
     public static func plan(accounts: [Account], jobs: [ObservedJob], statuses: [String: AccountStatus],
                             template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date) -> Plan {
-        var hashes = SpecHashes()
+        var memo = PlanMemo()
         return plan(accounts: accounts, index: JobIndex(instance: policy.instance, jobs: jobs), statuses: statuses, template: template,
-                    namespace: namespace, policy: policy, now: now, hashes: &hashes)
+                    namespace: namespace, policy: policy, now: now, memo: &memo)
     }
 
     /// A full pass over every account, with the Jobs already indexed (`index.instance` must be
-    /// `policy.instance`) and the spec hashes of earlier passes: what the runtime calls.
+    /// `policy.instance`) and what earlier passes remembered. Of two rows with one id, the last counts.
     public static func plan(accounts: [Account], index: JobIndex, statuses: [String: AccountStatus],
-                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, hashes: inout SpecHashes) -> Plan {
+                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, memo: inout PlanMemo) -> Plan {
+        var byID: [String: Account] = [:]
+        byID.reserveCapacity(accounts.count)
+        for account in accounts { byID[account.id] = account }
+        return plan(accounts: byID, index: index, statuses: statuses, template: template, namespace: namespace, policy: policy, now: now, memo: &memo)
+    }
+
+    /// The full pass the runtime makes: accounts by id, as it keeps them between passes.
+    public static func plan(accounts: [String: Account], index: JobIndex, statuses: [String: AccountStatus],
+                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, memo: inout PlanMemo) -> Plan {
         var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, index: index, statuses: statuses)
-        swap(&builder.hashes, &hashes)
-        defer { swap(&builder.hashes, &hashes) }
-        let known = builder.planAccounts(accounts)
-        builder.planJobsWithoutAccount(isKnown: { known[$0] != nil })
+        swap(&builder.memo, &memo)
+        defer { swap(&builder.memo, &memo) }
+        builder.planAccounts(accounts)
+        builder.planJobsWithoutAccount(isKnown: { accounts.index(forKey: $0) != nil })
         return builder.finish()
     }
 
@@ -52,20 +61,20 @@ public enum Planner {
     /// touched, they only tell whether this account's desired name is taken.
     public static func plan(account: Account?, accountID: String, jobs: [ObservedJob], status: AccountStatus?,
                             template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date) -> Plan {
-        var hashes = SpecHashes()
+        var memo = PlanMemo()
         return plan(account: account, accountID: accountID, index: JobIndex(instance: policy.instance, jobs: jobs), status: status,
-                    template: template, namespace: namespace, policy: policy, now: now, hashes: &hashes)
+                    template: template, namespace: namespace, policy: policy, now: now, memo: &memo)
     }
 
     /// The NOTIFY path with the Jobs already indexed: costs the same at 10 or 10,000 Jobs.
     public static func plan(account: Account?, accountID: String, index: JobIndex, status: AccountStatus?,
-                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, hashes: inout SpecHashes) -> Plan {
+                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, memo: inout PlanMemo) -> Plan {
         var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, index: index,
                                   statuses: status.map { [accountID: $0] } ?? [:])
-        swap(&builder.hashes, &hashes)
-        defer { swap(&builder.hashes, &hashes) }
+        swap(&builder.memo, &memo)
+        defer { swap(&builder.memo, &memo) }
         if let account {
-            builder.planAccounts([account])
+            builder.planAccounts([account.id: account])
         } else {
             builder.planDeletedAccount(accountID)
         }
@@ -80,8 +89,8 @@ struct PlanBuilder {
     let policy: PlanPolicy
     let now: Date
     let statuses: [String: AccountStatus]
-    /// Spec hashes known from earlier passes; the planner adds those it renders.
-    var hashes = SpecHashes()
+    /// Names and spec hashes known from earlier passes; the planner adds what it computes.
+    var memo = PlanMemo()
     /// Every Job by name, managed or not, and this instance's Jobs by account.
     let index: JobIndex
 
@@ -101,29 +110,25 @@ struct PlanBuilder {
         self.index = index
     }
 
-    /// Plans each account (of two rows with one id, the last counts); returns the ids planned.
-    @discardableResult
-    mutating func planAccounts(_ accounts: [Account]) -> [String: Int] {
-        // Where each id last occurs: drops duplicates without sorting 10,000 rows (the final
-        // sort of the actions makes the result independent of the accounts' order).
-        var lastIndex: [String: Int] = [:]
-        lastIndex.reserveCapacity(accounts.count)
-        for (i, account) in accounts.enumerated() { lastIndex[account.id] = i }
-        let names = accounts.map { JobNaming.name(prefix: template.prefix, accountID: $0.id).name }
+    /// Plans each account.
+    mutating func planAccounts(_ accounts: [String: Account]) {
+        // A dictionary iterates in one order while it is not changed: `names[i]` is the i-th account's.
+        var names: [String] = []
+        names.reserveCapacity(accounts.count)
+        for id in accounts.keys { names.append(memo.jobName(accountID: id, prefix: template.prefix)) }
         // Names are injective up to a 32-bit hash collision; if two active accounts still want
         // one name, the smaller id keeps it and the other is reported, never silently shared.
         var nameOwners: [String: String] = [:]
         nameOwners.reserveCapacity(accounts.count)
-        for (i, account) in accounts.enumerated() where account.isActive && lastIndex[account.id] == i {
-            if let owner = nameOwners[names[i]], owner < account.id { continue }
-            nameOwners[names[i]] = account.id
+        for (i, (id, account)) in accounts.enumerated() where account.isActive {
+            if let owner = nameOwners[names[i]], owner < id { continue }
+            nameOwners[names[i]] = id
         }
-        for (i, account) in accounts.enumerated() where lastIndex[account.id] == i {
+        for (i, account) in accounts.values.enumerated() {
             currentAccount = account.id
             plan(account, name: names[i], nameOwner: { nameOwners[$0] })
         }
         currentAccount = ""
-        return lastIndex
     }
 
     /// Jobs of ours whose annotation names no account in the table, or no account at all.
@@ -210,9 +215,9 @@ struct PlanBuilder {
     /// The spec hash the account's Job should carry: remembered, or rendered (and remembered).
     private mutating func desiredHash(_ order: JobOrder) throws(RenderError) -> String {
         let key = order.key
-        if let known = hashes.hash(accountID: order.accountID, key: key) { return known }
+        if let known = memo.hash(accountID: order.accountID, key: key) { return known }
         let hash = try template.specHash(of: order, namespace: namespace, instance: policy.instance)
-        hashes.remember(hash, accountID: order.accountID, key: key)
+        memo.remember(hash, accountID: order.accountID, name: order.name, key: key)
         return hash
     }
 

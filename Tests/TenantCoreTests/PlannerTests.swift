@@ -62,10 +62,10 @@ struct PlannerWorld {
         Planner.plan(accounts: accounts, jobs: jobs, statuses: statuses, template: Self.template, namespace: Self.namespace, policy: policy, now: now)
     }
 
-    /// A plan that starts from and adds to `hashes`, as the reconciler's passes do.
-    func plan(now: Date = PlannerWorld.now, hashes: inout SpecHashes) -> Plan {
+    /// A plan that starts from and adds to `memo`, as the reconciler's passes do.
+    func plan(now: Date = PlannerWorld.now, memo: inout PlanMemo) -> Plan {
         Planner.plan(accounts: accounts, index: JobIndex(instance: policy.instance, jobs: jobs), statuses: statuses, template: Self.template,
-                     namespace: Self.namespace, policy: policy, now: now, hashes: &hashes)
+                     namespace: Self.namespace, policy: policy, now: now, memo: &memo)
     }
 }
 
@@ -390,16 +390,17 @@ struct PlannerWorld {
         var world = W()
         world.accounts = (0..<50).map { W.account("acct-\($0)") }
         world.jobs = (0..<50).filter { $0 % 2 == 0 }.map { W.job(for: W.account("acct-\($0)")) }
-        var hashes = SpecHashes()
-        let first = world.plan(hashes: &hashes)
-        // Only the 25 accounts with a Job needed their hash; the 25 creates carry orders.
-        #expect(hashes.count == 25)
-        let second = world.plan(hashes: &hashes)
+        var memo = PlanMemo()
+        let first = world.plan(memo: &memo)
+        // Every account's name is remembered; only the 25 with a Job needed their hash (below:
+        // the 25 creates carry orders and left no hash behind).
+        #expect(memo.count == 50)
+        let second = world.plan(memo: &memo)
         #expect(first == world.plan())
         #expect(second == first)
         #expect(second.summary.creates == 25)
         for case .create(let order, _, _) in second.actions {
-            #expect(hashes.hash(accountID: order.accountID, key: order.key) == nil)
+            #expect(memo.hash(accountID: order.accountID, key: order.key) == nil)
             #expect(order.name == "tenant-" + order.accountID)
         }
     }
@@ -409,10 +410,10 @@ struct PlannerWorld {
         let acme = W.account("acme")
         world.accounts = [acme]
         world.jobs = [W.job(for: acme)]
-        var hashes = SpecHashes()
+        var memo = PlanMemo()
         // A remembered hash that differs from the Job's: the planner trusts it, so it rendered nothing.
-        hashes.remember("remembered", accountID: "acme", key: W.order(acme).key)
-        let plan = world.plan(hashes: &hashes)
+        memo.remember("remembered", accountID: "acme", name: "tenant-acme", key: W.order(acme).key)
+        let plan = world.plan(memo: &memo)
         #expect(plan.actions == [.recreate(old: W.job(for: acme), successor: W.order(acme), specHash: "remembered",
                                            reason: "spec changed (template or account data; spec hash \(W.desired(acme).specHash.prefix(12)) → remembered)")])
     }
@@ -421,14 +422,14 @@ struct PlannerWorld {
         var world = W()
         world.accounts = [W.account("acme", generation: 1)]
         world.jobs = [W.job(for: W.account("acme", generation: 1))]
-        var hashes = SpecHashes()
-        #expect(world.plan(hashes: &hashes).actions.isEmpty)
+        var memo = PlanMemo()
+        #expect(world.plan(memo: &memo).actions.isEmpty)
         let v2 = W.account("acme", generation: 2, tag: "v2")
         world.accounts = [v2]
-        let plan = world.plan(hashes: &hashes)
+        let plan = world.plan(memo: &memo)
         #expect(plan.actions == [W.recreate(W.account("acme", generation: 1), as: v2, reason: "spec changed (template or account data; spec hash \(W.desired(W.account("acme", generation: 1)).specHash.prefix(12)) → \(W.desired(v2).specHash.prefix(12)))")])
-        #expect(hashes.hash(accountID: "acme", key: RenderKey(generation: 2, memoryOverride: nil)) == W.desired(v2).specHash)
-        #expect(hashes.hash(accountID: "acme", key: RenderKey(generation: 2, memoryOverride: "1Gi")) == nil)
+        #expect(memo.hash(accountID: "acme", key: RenderKey(generation: 2, memoryOverride: nil)) == W.desired(v2).specHash)
+        #expect(memo.hash(accountID: "acme", key: RenderKey(generation: 2, memoryOverride: "1Gi")) == nil)
     }
 
     @Test func anAccountThatCannotBeRenderedIsReportedAtPlanningNotCreated() {
@@ -448,14 +449,14 @@ struct PlannerWorld {
         var world = W()
         world.accounts = (0..<10_000).map { W.account("Account \($0)@example.com") }
         world.jobs = world.accounts.map { W.job(for: $0) }
-        var hashes = SpecHashes()
-        _ = world.plan(hashes: &hashes)
+        var memo = PlanMemo()
+        _ = world.plan(memo: &memo)
         let clock = ContinuousClock()
         var plan = Plan(actions: [])
-        let duration = clock.measure { plan = world.plan(hashes: &hashes) }
+        let duration = clock.measure { plan = world.plan(memo: &memo) }
         print("re-planned 10,000 unchanged accounts from remembered hashes in \(duration)")
         #expect(plan.actions.isEmpty)
-        #expect(hashes.count == 10_000)
+        #expect(memo.count == 10_000)
     }
 }
 
@@ -493,9 +494,9 @@ struct PlannerWorld {
         index.upsert(ObservedJob(name: "tenant-acct-2", uid: "to-be-removed"))
         index.remove(named: "tenant-acct-2")
         if let acct2 = world.jobs.first(where: { $0.name == "tenant-acct-2" }) { index.upsert(acct2) }
-        var hashes = SpecHashes()
+        var memo = PlanMemo()
         let indexed = Planner.plan(accounts: world.accounts, index: index, statuses: world.statuses, template: W.template,
-                                   namespace: W.namespace, policy: world.policy, now: W.now, hashes: &hashes)
+                                   namespace: W.namespace, policy: world.policy, now: W.now, memo: &memo)
         #expect(indexed == world.plan())
     }
 
@@ -506,9 +507,9 @@ struct PlannerWorld {
             let account = world.accounts.first { $0.id == id }
             let fromList = Planner.plan(account: account, accountID: id, jobs: world.jobs, status: nil, template: W.template,
                                         namespace: W.namespace, policy: world.policy, now: W.now)
-            var hashes = SpecHashes()
+            var memo = PlanMemo()
             let fromIndex = Planner.plan(account: account, accountID: id, index: index, status: nil, template: W.template,
-                                         namespace: W.namespace, policy: world.policy, now: W.now, hashes: &hashes)
+                                         namespace: W.namespace, policy: world.policy, now: W.now, memo: &memo)
             #expect(fromIndex == fromList)
         }
     }

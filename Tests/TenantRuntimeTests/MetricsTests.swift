@@ -22,5 +22,7 @@ import Testing
         let m = Metrics()
         m.increment("x_total", labels: ["reason": "a\"b\\c"])
         #expect(m.render().contains("x_total{reason=\"a\\\"b\\\\c\"} 1"))
+        m.increment("y_total", labels: ["reason": "first\nsecond", "plain": "as-is"])
+        #expect(m.render().contains("y_total{plain=\"as-is\",reason=\"first\\nsecond\"} 1"))
     }
 }
