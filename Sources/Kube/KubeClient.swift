@@ -8,6 +8,8 @@ import Synchronization
 /// turns error answers into `KubeError` with the server's `Status`.
 public final class KubeClient: Sendable {
     public let transport: KubeTransport
+    /// What `send` hands each request to: `transport`, unless a test gave a stand-in.
+    private let performer: any KubeRequestPerformer
     public let metrics: KubeRequestMetrics
     public let retryPolicy: RetryPolicy
     private let bucket: Mutex<TokenBucket>
@@ -32,6 +34,20 @@ public final class KubeClient: Sendable {
     public init(config: KubeConfig, rateLimit: RateLimit = RateLimit(), retryPolicy: RetryPolicy = .default,
                 requestTimeout: Double = 60, metrics: KubeRequestMetrics = KubeRequestMetrics(), logger: Logger) {
         self.transport = KubeTransport(config: config, requestTimeout: requestTimeout)
+        self.performer = transport
+        self.bucket = Mutex(TokenBucket(qps: rateLimit.qps, burst: rateLimit.burst))
+        self.retryPolicy = retryPolicy
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// A client whose requests (not its watches) go to `performer`: the seam that lets the code
+    /// that decides what to send be tested without an API server. Everything else (rate limit,
+    /// retries, error mapping, metrics) is the real client's.
+    public init(config: KubeConfig, performer: any KubeRequestPerformer, rateLimit: RateLimit = RateLimit(qps: 10_000, burst: 10_000),
+                retryPolicy: RetryPolicy = .default, metrics: KubeRequestMetrics = KubeRequestMetrics(), logger: Logger) {
+        self.transport = KubeTransport(config: config)
+        self.performer = performer
         self.bucket = Mutex(TokenBucket(qps: rateLimit.qps, burst: rateLimit.burst))
         self.retryPolicy = retryPolicy
         self.metrics = metrics
@@ -52,7 +68,7 @@ public final class KubeClient: Sendable {
             let failure: KubeError
             var retryAfter: Double? = nil
             do {
-                let response = try await transport.perform(request)
+                let response = try await performer.perform(request)
                 metrics.record(verb: request.verb, code: response.statusCode)
                 logWarnings(response, request)
                 if response.isSuccess { return response }

@@ -6,6 +6,12 @@ import Synchronization
 /// `KubeClient`'s). Each transfer runs `curl_easy_perform` outside Swift's cooperative pool:
 /// ordinary requests on a small pool of long-lived threads, each watch on a thread of its own.
 /// Easy handles are pooled so keep-alive connections are reused.
+/// Sends one request and brings back whatever HTTP answer came (any status code); throws only
+/// when there was no answer. `KubeTransport` over libcurl; tests give `KubeClient` a stand-in.
+public protocol KubeRequestPerformer: Sendable {
+    func perform(_ request: KubeRequest) async throws(KubeError) -> KubeResponse
+}
+
 public final class KubeTransport: Sendable {
     public let config: KubeConfig
     /// Total time a non-watch request may take before it fails with a transport error.
@@ -243,3 +249,5 @@ final class Transfer: @unchecked Sendable {
         headers.append((name, value))
     }
 }
+
+extension KubeTransport: KubeRequestPerformer {}

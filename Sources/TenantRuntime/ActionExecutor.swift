@@ -39,7 +39,7 @@ public struct ActionExecutor: Sendable {
     }
 
     let client: KubeClient
-    let store: ProvisionerStore
+    let store: any TenantStore
     let namespace: String
     /// `INSTANCE`: a Job without this instance's labels is never ours.
     let instance: String
@@ -55,7 +55,7 @@ public struct ActionExecutor: Sendable {
     /// Records whose write failed, retried before each pass.
     public let pending = PendingRecords()
 
-    public init(client: KubeClient, store: ProvisionerStore, namespace: String, instance: String, template: JobTemplate,
+    public init(client: KubeClient, store: any TenantStore, namespace: String, instance: String, template: JobTemplate,
                 inspector: FailureInspector, events: JobEvents, restarts: RestartSettings, logger: Logger, metrics: Metrics) {
         self.client = client
         self.store = store
@@ -275,7 +275,7 @@ public struct ActionExecutor: Sendable {
         }
     }
 
-    private static func persist(_ store: ProvisionerStore, accountID: String?, audit: [AuditEntry], restarted: (jobUID: String, at: Date)?,
+    private static func persist(_ store: any TenantStore, accountID: String?, audit: [AuditEntry], restarted: (jobUID: String, at: Date)?,
                                 change: StatusChange?) async throws {
         if let accountID {
             try await store.update(accountID: accountID, audit: audit, restarted: restarted) { current in

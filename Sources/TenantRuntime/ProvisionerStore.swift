@@ -56,10 +56,6 @@ public struct ProvisionerStore: Sendable {
         return out
     }
 
-    public func account(id: String) async throws(PostgresError) -> Account? {
-        try await accounts(ids: [id]).first
-    }
-
     static let statusColumns = """
         account_id, job_name, job_uid, phase, observed_generation, last_success_at, last_failure_at,
         consecutive_failures, next_restart_at, memory_override, memory_override_template, message

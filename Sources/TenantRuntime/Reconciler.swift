@@ -59,8 +59,8 @@ public actor Reconciler {
         }
     }
 
-    let store: ProvisionerStore
-    let cache: JobCache
+    let store: any TenantStore
+    let cache: any JobSource
     let queue: ActionQueue
     let template: JobTemplate
     let options: Options
@@ -96,7 +96,7 @@ public actor Reconciler {
     private var createsSinceTrim = 0
     static let createsPerTrim = 1_000
 
-    public init(store: ProvisionerStore, cache: JobCache, queue: ActionQueue, template: JobTemplate, options: Options,
+    public init(store: any TenantStore, cache: any JobSource, queue: ActionQueue, template: JobTemplate, options: Options,
                 deleteBudget: DeleteBudget, logger: Logger, metrics: Metrics) {
         self.store = store
         self.cache = cache
