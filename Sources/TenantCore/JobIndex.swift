@@ -5,7 +5,7 @@
 public struct JobIndex: Sendable, Equatable {
     public let instance: String
     private var byName: [String: ObservedJob] = [:]
-    private var managedByAccount: [String?: [ObservedJob]] = [:]
+    private var managedByAccount: [String?: JobGroup] = [:]
     /// Jobs the label-selected cache cannot see (a Job without our labels holding an account's
     /// name, learned from a create's 409). Consulted only for names `byName` does not hold.
     public var unmanagedHolders: [String: ObservedJob] = [:]
@@ -31,12 +31,12 @@ public struct JobIndex: Sendable, Equatable {
     }
 
     /// This instance's managed Jobs annotated with `accountID` (nil: without the annotation), by name.
-    public func managedJobs(ofAccount accountID: String?) -> [ObservedJob] {
-        managedByAccount[accountID] ?? []
+    public func managedJobs(ofAccount accountID: String?) -> JobGroup {
+        managedByAccount[accountID] ?? .several([])
     }
 
     /// The account ids (nil: none) that have managed Jobs.
-    public var accountsWithManagedJobs: Dictionary<String?, [ObservedJob]>.Keys { managedByAccount.keys }
+    public var accountsWithManagedJobs: Dictionary<String?, JobGroup>.Keys { managedByAccount.keys }
 
     /// Adds the Job or replaces the one with its name.
     public mutating func upsert(_ job: ObservedJob) {
@@ -44,17 +44,48 @@ public struct JobIndex: Sendable, Equatable {
         byName[job.name] = job
         guard job.isManaged(instance: instance) else { return }
         let key = job.accountID
-        var list = managedByAccount.removeValue(forKey: key) ?? []
+        guard let group = managedByAccount.removeValue(forKey: key), !group.isEmpty else {
+            managedByAccount[key] = .one(job)
+            return
+        }
+        var list = Array(group)
         let position = list.firstIndex { job.name < $0.name } ?? list.endIndex
         list.insert(job, at: position)
-        managedByAccount[key] = list
+        managedByAccount[key] = .several(list)
     }
 
     public mutating func remove(named name: String) {
         guard let old = byName.removeValue(forKey: name), old.isManaged(instance: instance) else { return }
         let key = old.accountID
-        guard var list = managedByAccount.removeValue(forKey: key) else { return }
-        list.removeAll { $0.name == name }
-        if !list.isEmpty { managedByAccount[key] = list }
+        guard let group = managedByAccount.removeValue(forKey: key) else { return }
+        let list = group.filter { $0.name != name }
+        if list.count == 1 { managedByAccount[key] = .one(list[0]) } else if !list.isEmpty { managedByAccount[key] = .several(list) }
+    }
+}
+
+/// The managed Jobs of one account, by name: almost always exactly one, held then without an
+/// array of its own (10,000 accounts saved 10,000 array buffers, docs/benchmark.md).
+public enum JobGroup: RandomAccessCollection, Sendable, Equatable {
+    case one(ObservedJob)
+    /// None, or two and more.
+    case several([ObservedJob])
+
+    public var startIndex: Int { 0 }
+
+    public var endIndex: Int {
+        switch self {
+        case .one: 1
+        case .several(let jobs): jobs.count
+        }
+    }
+
+    public subscript(position: Int) -> ObservedJob {
+        switch self {
+        case .one(let job):
+            precondition(position == 0, "index out of range")
+            return job
+        case .several(let jobs):
+            return jobs[position]
+        }
     }
 }

@@ -296,7 +296,7 @@ struct PlanBuilder {
         }
     }
 
-    private mutating func recordObservations(of jobs: [ObservedJob], accountID: String, status: AccountStatus?) {
+    private mutating func recordObservations(of jobs: JobGroup, accountID: String, status: AccountStatus?) {
         for job in jobs {
             if let completedAt = job.completedAt, status?.hasRecordedSuccess(uid: job.uid, completedAt: completedAt) != true {
                 add(.recordSuccess(accountID: accountID, jobName: job.name, uid: job.uid, completedAt: completedAt), key: job.name)

@@ -28,8 +28,8 @@ public struct WorkItem: Sendable {
 /// account gets its Job within a second even while 10,000 others converge.
 /// At most one action per key is queued or running: a later pass re-plans from fresh state.
 public actor ActionQueue {
-    private var urgent: [WorkItem] = []
-    private var normal: [WorkItem] = []
+    private var urgent = FIFO<WorkItem>()
+    private var normal = FIFO<WorkItem>()
     private var queuedKeys: Set<String> = []
     private var running: Set<String> = []
     private var waiters: [CheckedContinuation<WorkItem?, Never>] = []
@@ -46,8 +46,7 @@ public actor ActionQueue {
         for item in items {
             if running.contains(item.key) { continue }
             if queuedKeys.contains(item.key) {
-                guard item.urgent, let index = normal.firstIndex(where: { $0.key == item.key }) else { continue }
-                normal.remove(at: index)
+                guard item.urgent, normal.removeFirst(where: { $0.key == item.key }) != nil else { continue }
                 queuedKeys.remove(item.key)
             }
             queuedKeys.insert(item.key)
@@ -74,14 +73,7 @@ public actor ActionQueue {
     }
 
     private func take() -> WorkItem? {
-        let item: WorkItem
-        if !urgent.isEmpty {
-            item = urgent.removeFirst()
-        } else if !normal.isEmpty {
-            item = normal.removeFirst()
-        } else {
-            return nil
-        }
+        guard let item = urgent.popFirst() ?? normal.popFirst() else { return nil }
         queuedKeys.remove(item.key)
         running.insert(item.key)
         return item

@@ -37,7 +37,7 @@ import Testing
         #expect(index.count == truth.count)
         for account in (0..<15).map({ "acct-\($0)" as String? }) + [nil] {
             let expected = truth.values.filter { $0.isManaged(instance: "default") && $0.accountID == account }.sorted { $0.name < $1.name }
-            #expect(index.managedJobs(ofAccount: account) == expected)
+            #expect(Array(index.managedJobs(ofAccount: account)) == expected)
         }
     }
 
