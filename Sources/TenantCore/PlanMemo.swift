@@ -10,8 +10,14 @@
 public struct PlanMemo: Sendable {
     struct Entry {
         var name: String
+        /// The name is `<prefix>-<account id>` (`JobNaming`: the id is its own slug and fits).
+        /// Two plain names never collide; only a hashed name can equal another name.
+        var isPlain: Bool
         var key: RenderKey?
         var hash: String?
+
+        /// The remembered hash, if it was computed for this very key.
+        func hash(for key: RenderKey) -> String? { self.key == key ? hash : nil }
     }
 
     private var entries: [String: Entry] = [:]
@@ -21,23 +27,28 @@ public struct PlanMemo: Sendable {
     /// Accounts remembered.
     public var count: Int { entries.count }
 
-    /// The account's Job name under `prefix`, remembered after the first call.
-    mutating func jobName(accountID: String, prefix: String) -> String {
-        if let entry = entries[accountID] { return entry.name }
-        let name = JobNaming.name(prefix: prefix, accountID: accountID).name
-        entries[accountID] = Entry(name: name)
-        return name
+    /// The account's entry, its name computed under `prefix` the first time.
+    mutating func entry(accountID: String, prefix: String) -> Entry {
+        if let entry = entries[accountID] { return entry }
+        let (name, suffix) = JobNaming.name(prefix: prefix, accountID: accountID)
+        let entry = Entry(name: name, isPlain: suffix == accountID)
+        entries[accountID] = entry
+        return entry
     }
+
+    /// Whether the account's name is plain; nil when it has not been named yet.
+    func isPlain(accountID: String) -> Bool? { entries[accountID]?.isPlain }
 
     /// The remembered hash, if it was computed for this very key.
     public func hash(accountID: String, key: RenderKey) -> String? {
-        guard let entry = entries[accountID], entry.key == key else { return nil }
-        return entry.hash
+        entries[accountID]?.hash(for: key)
     }
 
-    /// Remembers the spec hash of `name`'s Job rendered for `key`.
-    public mutating func remember(_ hash: String, accountID: String, name: String, key: RenderKey) {
-        entries[accountID] = Entry(name: name, key: key, hash: hash)
+    /// Remembers the spec hash of the account's Job rendered for `key`. An account the planner
+    /// has not named yet (it was never planned) is not remembered.
+    public mutating func remember(_ hash: String, accountID: String, key: RenderKey) {
+        entries[accountID]?.key = key
+        entries[accountID]?.hash = hash
     }
 
     /// Forgets accounts no longer in the table.

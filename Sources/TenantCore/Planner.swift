@@ -112,23 +112,38 @@ struct PlanBuilder {
 
     /// Plans each account.
     mutating func planAccounts(_ accounts: [String: Account]) {
-        // A dictionary iterates in one order while it is not changed: `names[i]` is the i-th account's.
-        var names: [String] = []
-        names.reserveCapacity(accounts.count)
-        for id in accounts.keys { names.append(memo.jobName(accountID: id, prefix: template.prefix)) }
-        // Names are injective up to a 32-bit hash collision; if two active accounts still want
-        // one name, the smaller id keeps it and the other is reported, never silently shared.
-        var nameOwners: [String: String] = [:]
-        nameOwners.reserveCapacity(accounts.count)
-        for (i, (id, account)) in accounts.enumerated() where account.isActive {
-            if let owner = nameOwners[names[i]], owner < id { continue }
-            nameOwners[names[i]] = id
+        // One memo lookup per account: its name and remembered hash (a dictionary iterates in
+        // one order while it is not changed: `entries[i]` is the i-th account's).
+        var entries: [PlanMemo.Entry] = []
+        entries.reserveCapacity(accounts.count)
+        // Names are injective up to a 32-bit hash collision, and a plain name (`<prefix>-<id>`)
+        // can equal a hashed one; if two active accounts still want one name, the smaller id
+        // keeps it and the other is reported, never silently shared. Two plain names never
+        // collide, so only hashed names are collected (usually none).
+        var hashedOwners: [String: String] = [:]
+        for (id, account) in accounts {
+            let entry = memo.entry(accountID: id, prefix: template.prefix)
+            entries.append(entry)
+            if !entry.isPlain, account.isActive, hashedOwners[entry.name].map({ id < $0 }) ?? true { hashedOwners[entry.name] = id }
         }
         for (i, account) in accounts.values.enumerated() {
             currentAccount = account.id
-            plan(account, name: names[i], nameOwner: { nameOwners[$0] })
+            let entry = entries[i]
+            let owner = hashedOwners.isEmpty ? nil : nameOwner(entry, accounts: accounts, hashedOwners: hashedOwners)
+            plan(account, entry: entry, nameOwner: owner)
         }
         currentAccount = ""
+    }
+
+    /// Which active account keeps `entry`'s name: the smallest id among the hashed names'
+    /// holders and the account whose plain name it is (nil: none besides the one planned).
+    private func nameOwner(_ entry: PlanMemo.Entry, accounts: [String: Account], hashedOwners: [String: String]) -> String? {
+        var owner = hashedOwners[entry.name]
+        guard !entry.isPlain else { return owner }
+        // `<prefix>-<id>` of an account whose id is the rest of this name, if its name is plain.
+        let id = String(entry.name.dropFirst(template.prefix.count + 1))
+        if let plain = accounts[id], plain.isActive, memo.isPlain(accountID: id) == true, owner.map({ id < $0 }) ?? true { owner = id }
+        return owner
     }
 
     /// Jobs of ours whose annotation names no account in the table, or no account at all.
@@ -148,8 +163,10 @@ struct PlanBuilder {
         for job in index.managedJobs(ofAccount: accountID) { delete(job, accountID: accountID, reason: reason) }
     }
 
-    /// `name`: the account's Job name (`JobNaming.name`), computed once by the caller.
-    private mutating func plan(_ account: Account, name: String, nameOwner: (String) -> String?) {
+    /// `entry`: what the memo holds for the account (its Job name, its remembered hash);
+    /// `nameOwner`: another active account that keeps the same name, if any.
+    private mutating func plan(_ account: Account, entry: PlanMemo.Entry, nameOwner: String?) {
+        let name = entry.name
         let status = statuses[account.id]
         let own = index.managedJobs(ofAccount: account.id)
         guard account.isActive else {
@@ -163,7 +180,7 @@ struct PlanBuilder {
             add(.reportConflict(accountID: account.id, jobName: name, message: Self.unmanagedConflict(holder, instance: policy.instance)), key: name)
             return
         }
-        if let owner = nameOwner(name), owner != account.id {
+        if let owner = nameOwner, owner != account.id {
             add(.reportConflict(accountID: account.id, jobName: name, message: "account \(JSONText.quote(owner)) has the same Job name \(name); rename one of the accounts or change the template prefix"), key: name)
             return
         }
@@ -179,13 +196,13 @@ struct PlanBuilder {
         }
         let order = JobOrder(name: name, account: account, memoryOverride: status?.memoryOverride(for: template))
         if let job = current {
-            planExisting(job, order: order, status: status)
+            planExisting(job, order: order, remembered: entry.hash(for: order.key), status: status)
         } else {
             planMissing(order, status: status)
         }
     }
 
-    private mutating func planExisting(_ job: ObservedJob, order: JobOrder, status: AccountStatus?) {
+    private mutating func planExisting(_ job: ObservedJob, order: JobOrder, remembered: String?, status: AccountStatus?) {
         if job.isTerminating {
             add(.waitForDeletion(jobName: job.name, accountID: order.accountID), key: job.name)
             return
@@ -196,7 +213,7 @@ struct PlanBuilder {
         }
         let specHash: String
         do {
-            specHash = try desiredHash(order)
+            if let remembered { specHash = remembered } else { specHash = try desiredHash(order) }
         } catch {
             add(.renderFailed(accountID: order.accountID, message: error.problem), key: order.name)
             return
@@ -212,12 +229,11 @@ struct PlanBuilder {
         }
     }
 
-    /// The spec hash the account's Job should carry: remembered, or rendered (and remembered).
+    /// The spec hash the account's Job should carry, rendered (and remembered) when the memo
+    /// did not know it for the order's key.
     private mutating func desiredHash(_ order: JobOrder) throws(RenderError) -> String {
-        let key = order.key
-        if let known = memo.hash(accountID: order.accountID, key: key) { return known }
         let hash = try template.specHash(of: order, namespace: namespace, instance: policy.instance)
-        memo.remember(hash, accountID: order.accountID, name: order.name, key: key)
+        memo.remember(hash, accountID: order.accountID, key: order.key)
         return hash
     }
 

@@ -121,7 +121,7 @@ public actor Reconciler {
         case (.create(let order, _, _), .done):
             rejected[accountID] = nil
             // The Job just sent carries this hash: the next pass compares without rendering.
-            if let hash = outcome.specHash { memo.remember(hash, accountID: accountID, name: order.name, key: order.key) }
+            if let hash = outcome.specHash { memo.remember(hash, accountID: accountID, key: order.key) }
             createsSinceTrim += 1
             if createsSinceTrim >= Self.createsPerTrim {
                 createsSinceTrim = 0

@@ -411,8 +411,10 @@ struct PlannerWorld {
         world.accounts = [acme]
         world.jobs = [W.job(for: acme)]
         var memo = PlanMemo()
+        #expect(world.plan(memo: &memo).actions.isEmpty)
+        #expect(memo.hash(accountID: "acme", key: W.order(acme).key) == W.desired(acme).specHash)
         // A remembered hash that differs from the Job's: the planner trusts it, so it rendered nothing.
-        memo.remember("remembered", accountID: "acme", name: "tenant-acme", key: W.order(acme).key)
+        memo.remember("remembered", accountID: "acme", key: W.order(acme).key)
         let plan = world.plan(memo: &memo)
         #expect(plan.actions == [.recreate(old: W.job(for: acme), successor: W.order(acme), specHash: "remembered",
                                            reason: "spec changed (template or account data; spec hash \(W.desired(acme).specHash.prefix(12)) → remembered)")])
@@ -443,6 +445,29 @@ struct PlannerWorld {
         #expect(plan.actions.dropFirst().first?.reason.contains("config.tag") == true)
         // What the planner's check says is what the render itself throws.
         #expect(throws: RenderError.self) { try W.template.render(account: broken, namespace: W.namespace, instance: "default") }
+    }
+
+    @Test func twoActiveAccountsWantingOneNameLeaveItToTheSmallerID() {
+        // "Acme" is not its own slug, so its name is hashed: tenant-acme-<8 hex>. An account whose
+        // id is exactly that suffix has the same name, as a plain one.
+        let hashedName = JobNaming.name(prefix: "tenant", accountID: "Acme").name
+        let plainID = String(hashedName.dropFirst("tenant-".count))
+        #expect(JobNaming.name(prefix: "tenant", accountID: plainID).name == hashedName)
+        var world = W()
+        world.accounts = [W.account(plainID), W.account("Acme"), W.account("other")]
+        let plan = world.plan()
+        #expect(plan.actions.map(\.verb) == ["conflict", "create", "create"])
+        #expect(plan.actions.first?.accountID == plainID)
+        #expect(plan.actions.first?.reason == "account \"Acme\" has the same Job name \(hashedName); rename one of the accounts or change the template prefix")
+        #expect(plan.actions.compactMap { if case .create(let order, _, _) = $0 { order.accountID } else { nil } } == ["Acme", "other"])
+        // The same from the other side: the plain one planned, the hashed one reported.
+        world.accounts = [W.account("other"), W.account("Acme"), W.account(plainID)]
+        #expect(world.plan() == plan)
+        // An inactive account claims no name.
+        world.accounts = [W.account(plainID), W.account("Acme", active: false)]
+        #expect(world.plan().actions.map(\.verb) == ["create"])
+        world.accounts = [W.account(plainID, active: false), W.account("Acme")]
+        #expect(world.plan().actions.map(\.verb) == ["create"])
     }
 
     @Test func tenThousandAccountsReplannedFromRememberedHashes() {
