@@ -21,6 +21,9 @@ public struct PlanMemo: Sendable {
     }
 
     private var entries: [String: Entry] = [:]
+    /// The accounts whose names are hashed, with their names: the only ones that can share a
+    /// name (usually none), kept apart so a pass over a few accounts can check them all.
+    private(set) var hashedNames: [String: String] = [:]
 
     public init() {}
 
@@ -33,6 +36,7 @@ public struct PlanMemo: Sendable {
         let (name, suffix) = JobNaming.name(prefix: prefix, accountID: accountID)
         let entry = Entry(name: name, isPlain: suffix == accountID)
         entries[accountID] = entry
+        if !entry.isPlain { hashedNames[accountID] = name }
         return entry
     }
 
@@ -54,5 +58,6 @@ public struct PlanMemo: Sendable {
     /// Forgets accounts no longer in the table.
     public mutating func retain(where keep: (String) -> Bool) {
         entries = entries.filter { keep($0.key) }
+        hashedNames = hashedNames.filter { keep($0.key) }
     }
 }

@@ -51,8 +51,24 @@ public enum Planner {
         var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, index: index, statuses: statuses)
         swap(&builder.memo, &memo)
         defer { swap(&builder.memo, &memo) }
-        builder.planAccounts(accounts)
+        builder.planAccounts(accounts.keys, of: accounts)
         builder.planJobsWithoutAccount(isKnown: { accounts.index(forKey: $0) != nil })
+        return builder.finish()
+    }
+
+    /// A pass over some accounts only, each planned exactly as the full pass plans it: an id
+    /// without a row has its Jobs deleted, and Jobs without an account annotation are always
+    /// looked at. `accounts` is the whole table (for the name checks). The runtime's idle
+    /// passes: the accounts whose inputs changed and those whose last plan was not empty; every
+    /// other account would plan to nothing again.
+    public static func plan(ids: Set<String>, accounts: [String: Account], index: JobIndex, statuses: [String: AccountStatus],
+                            template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, memo: inout PlanMemo) -> Plan {
+        var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, index: index, statuses: statuses)
+        swap(&builder.memo, &memo)
+        defer { swap(&builder.memo, &memo) }
+        builder.planAccounts(ids.filter { accounts.index(forKey: $0) != nil }, of: accounts)
+        for id in ids where accounts.index(forKey: id) == nil { builder.planDeletedAccount(id) }
+        builder.planJobsWithoutAnnotation()
         return builder.finish()
     }
 
@@ -74,7 +90,7 @@ public enum Planner {
         swap(&builder.memo, &memo)
         defer { swap(&builder.memo, &memo) }
         if let account {
-            builder.planAccounts([account.id: account])
+            builder.planAccounts([account.id], of: [account.id: account])
         } else {
             builder.planDeletedAccount(accountID)
         }
@@ -110,52 +126,56 @@ struct PlanBuilder {
         self.index = index
     }
 
-    /// Plans each account.
-    mutating func planAccounts(_ accounts: [String: Account]) {
-        // One memo lookup per account: its name and remembered hash (a dictionary iterates in
-        // one order while it is not changed: `entries[i]` is the i-th account's).
+    /// Plans the accounts of `ids` (each must be a key of `accounts`, the whole table).
+    mutating func planAccounts(_ ids: some Collection<String>, of accounts: [String: Account]) {
+        // One memo lookup per account: its name and remembered hash.
         var entries: [PlanMemo.Entry] = []
-        entries.reserveCapacity(accounts.count)
+        entries.reserveCapacity(ids.count)
+        for id in ids { entries.append(memo.entry(accountID: id, prefix: template.prefix)) }
         // Names are injective up to a 32-bit hash collision, and a plain name (`<prefix>-<id>`)
         // can equal a hashed one; if two active accounts still want one name, the smaller id
         // keeps it and the other is reported, never silently shared. Two plain names never
-        // collide, so only hashed names are collected (usually none).
+        // collide, so only the hashed names of the table are collected (usually none).
         var hashedOwners: [String: String] = [:]
-        for (id, account) in accounts {
-            let entry = memo.entry(accountID: id, prefix: template.prefix)
-            entries.append(entry)
-            if !entry.isPlain, account.isActive, hashedOwners[entry.name].map({ id < $0 }) ?? true { hashedOwners[entry.name] = id }
+        for (id, name) in memo.hashedNames where accounts[id]?.isActive == true {
+            if let owner = hashedOwners[name], owner < id { continue }
+            hashedOwners[name] = id
         }
-        for (i, account) in accounts.values.enumerated() {
-            currentAccount = account.id
-            let entry = entries[i]
-            let owner = hashedOwners.isEmpty ? nil : nameOwner(entry, accounts: accounts, hashedOwners: hashedOwners)
+        for (id, entry) in zip(ids, entries) {
+            guard let account = accounts[id] else { continue }
+            currentAccount = id
+            let owner = hashedOwners.isEmpty ? nil : nameOwner(entry, accountID: id, accounts: accounts, hashedOwners: hashedOwners)
             plan(account, entry: entry, nameOwner: owner)
         }
         currentAccount = ""
     }
 
-    /// Which active account keeps `entry`'s name: the smallest id among the hashed names'
-    /// holders and the account whose plain name it is (nil: none besides the one planned).
-    private func nameOwner(_ entry: PlanMemo.Entry, accounts: [String: Account], hashedOwners: [String: String]) -> String? {
-        var owner = hashedOwners[entry.name]
+    /// Which active account keeps `entry`'s name (the account `accountID`'s): the smallest id
+    /// among it, the hashed names' holders and the account whose plain name it is.
+    private func nameOwner(_ entry: PlanMemo.Entry, accountID: String, accounts: [String: Account], hashedOwners: [String: String]) -> String {
+        var owner = accountID
+        if let hashed = hashedOwners[entry.name], hashed < owner { owner = hashed }
         guard !entry.isPlain else { return owner }
         // `<prefix>-<id>` of an account whose id is the rest of this name, if its name is plain.
         let id = String(entry.name.dropFirst(template.prefix.count + 1))
-        if let plain = accounts[id], plain.isActive, memo.isPlain(accountID: id) == true, owner.map({ id < $0 }) ?? true { owner = id }
+        if id < owner, accounts[id]?.isActive == true,
+           memo.isPlain(accountID: id) ?? (JobNaming.name(prefix: template.prefix, accountID: id).name == entry.name) { owner = id }
         return owner
     }
 
     /// Jobs of ours whose annotation names no account in the table, or no account at all.
     mutating func planJobsWithoutAccount(isKnown: (String) -> Bool) {
         for accountID in index.accountsWithManagedJobs {
-            guard let accountID else {
-                for job in index.managedJobs(ofAccount: nil) { delete(job, accountID: nil, reason: "Job has no \(ManagedMetadata.accountIDAnnotation) annotation") }
-                continue
-            }
+            guard let accountID else { continue }
             guard !isKnown(accountID) else { continue }
             planDeletedAccount(accountID)
         }
+        planJobsWithoutAnnotation()
+    }
+
+    /// Jobs of ours without the account-id annotation: deleted.
+    mutating func planJobsWithoutAnnotation() {
+        for job in index.managedJobs(ofAccount: nil) { delete(job, accountID: nil, reason: "Job has no \(ManagedMetadata.accountIDAnnotation) annotation") }
     }
 
     mutating func planDeletedAccount(_ accountID: String) {
@@ -164,7 +184,7 @@ struct PlanBuilder {
     }
 
     /// `entry`: what the memo holds for the account (its Job name, its remembered hash);
-    /// `nameOwner`: another active account that keeps the same name, if any.
+    /// `nameOwner`: the active account that keeps the name (nil or `account`'s id: this one).
     private mutating func plan(_ account: Account, entry: PlanMemo.Entry, nameOwner: String?) {
         let name = entry.name
         let status = statuses[account.id]

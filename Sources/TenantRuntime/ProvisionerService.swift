@@ -115,6 +115,7 @@ public final class ProvisionerService: Sendable {
         metrics.describe("tenant_provisioner_leader", .gauge, help: "1 while this replica holds the Lease.")
         metrics.describe("tenant_provisioner_action_queue_depth", .gauge, help: "Cluster actions waiting for a worker.")
         metrics.describe("tenant_provisioner_managed_jobs", .gauge, help: "Managed Jobs in the watch cache.")
+        metrics.describe("tenant_provisioner_accounts_planned_total", .counter, help: "Accounts planned by full passes (all of them on every 10th pass, else only those whose row, Jobs or status changed or whose last plan was not empty).")
         metrics.describe("tenant_provisioner_heap_in_use_bytes", .gauge, help: "Heap in use after the last full pass (glibc mallinfo2: allocated, not free; RSS minus this is libraries, stacks and free arena space).")
         metrics.set("tenant_provisioner_leader", isLeader ? 1 : 0)
     }

@@ -91,6 +91,15 @@ public actor Reconciler {
     /// that many passes.
     private var passesSinceStatusReload = 0
     static let statusReloadInterval = 10
+    /// The accounts the next full pass plans when it does not plan every account: those whose
+    /// row, Jobs or status changed since the last pass (a worker's outcome, a NOTIFY pass), and
+    /// those whose last plan was not empty or depends on the clock (a restart or rerun to come).
+    /// Every other account planned to nothing last time and would again: an idle pass over
+    /// 10,000 accounts plans none of them.
+    private var attention: Set<String> = []
+    /// Plan every account on the next full pass: the first one, a new leadership term, a Job
+    /// list rebuilt from scratch. Every `statusReloadInterval`-th pass does too, as a safety net.
+    private var needsFullPlan = true
     /// Creates carried out since freed memory was last returned: a burst of creates (10,000
     /// request bodies and responses) leaves its garbage in malloc's arenas until then.
     private var createsSinceTrim = 0
@@ -113,6 +122,8 @@ public actor Reconciler {
     /// a Job we do not manage holding an account's name is remembered so passes report it.
     public func note(_ outcome: ActionOutcome, now: Date = Date()) {
         guard let accountID = outcome.item.action.accountID else { return }
+        // Whatever the worker did or wrote, the account is planned again on the next pass.
+        attention.insert(accountID)
         switch (outcome.item.action, outcome.result) {
         case (_, .nameTaken(let holder)):
             foreignJobs[holder.name] = (holder, now + Self.foreignJobRecheck)
@@ -135,19 +146,22 @@ public actor Reconciler {
     /// in full on the next pass (another replica may have written it meanwhile).
     public func leadershipGained() {
         schemaChecked = false
+        needsFullPlan = true
         store.invalidateStatusMirror()
     }
 
     // MARK: passes
 
-    /// A full pass over every account.
+    /// A full pass: every account is looked at. Planned in full on the first pass, every
+    /// `statusReloadInterval`-th one and after the Job list was rebuilt; otherwise only the
+    /// accounts that need `attention` are planned, each by the same rules (`Planner.plan(ids:…)`).
     public func fullPass(now: Date = Date()) async throws(PassError) -> PassReport {
         let started = ContinuousClock.now
         try await checkSchema()
         let statuses: [String: AccountStatus]
+        let reload = passesSinceStatusReload >= Self.statusReloadInterval
         do {
             try await refreshAccounts()
-            let reload = passesSinceStatusReload >= Self.statusReloadInterval
             statuses = try await store.mirroredStatuses(reload: reload)
             passesSinceStatusReload = reload ? 1 : passesSinceStatusReload + 1
         } catch {
@@ -155,14 +169,32 @@ public actor Reconciler {
         }
         guard cache.hasSynced else { throw .cacheNotSynced }
         refreshJobIndex(now: now)
-        let plan = Planner.plan(accounts: accounts, index: jobIndex, statuses: statuses, template: template,
+        // What changes from here on (workers' outcomes while this pass waits) is for the next pass.
+        let planAll = needsFullPlan || reload
+        let ids = attention
+        attention = []
+        needsFullPlan = false
+        let plan: Plan
+        let looked: [String: AccountStatus]
+        if planAll {
+            plan = Planner.plan(accounts: accounts, index: jobIndex, statuses: statuses, template: template,
                                 namespace: options.namespace, policy: policy(now: now), now: now, memo: &memo)
+            looked = statuses
+        } else {
+            plan = Planner.plan(ids: ids, accounts: accounts, index: jobIndex, statuses: statuses, template: template,
+                                namespace: options.namespace, policy: policy(now: now), now: now, memo: &memo)
+            var some: [String: AccountStatus] = [:]
+            for id in ids { some[id] = statuses[id] }
+            looked = some
+        }
+        metrics.increment("tenant_provisioner_accounts_planned_total", by: Double(planAll ? accounts.count : ids.count))
+        attention.formUnion(needingAttention(after: plan, statuses: looked))
         let accounts = self.accounts
-        let observedPhases = options.dryRun ? [] : ObservedStatus.updates(index: jobIndex, statuses: statuses, isActive: { id in
+        let observedPhases = options.dryRun ? [] : ObservedStatus.updates(index: jobIndex, statuses: looked, isActive: { id in
             accounts.index(forKey: id).map { accounts.values[$0].isActive }
         })
         var report = try await carryOut(plan, statuses: statuses, extraStatuses: observedPhases, urgent: false, started: started, now: now)
-        report.scheduledRestarts = scheduledRestarts(statuses, now: now)
+        report.scheduledRestarts = scheduledRestarts(looked, now: now)
         // A pass frees what it built (status rows, the plan, the request bodies of the creates
         // it caused), and glibc would keep that memory in its arenas.
         FreedMemory.returnToSystem()
@@ -184,6 +216,8 @@ public actor Reconciler {
             throw .database(error.description)
         }
         accounts[accountID] = account
+        // The next full pass looks at it again (it plans from the generation it remembers).
+        attention.insert(accountID)
         guard cache.hasSynced else { throw .cacheNotSynced }
         refreshJobIndex(now: now)
         let plan = Planner.plan(account: account, accountID: accountID, index: jobIndex, status: status, template: template,
@@ -198,15 +232,40 @@ public actor Reconciler {
         switch updates {
         case .everything(let jobs):
             jobIndex = JobIndex(instance: options.instance, jobs: jobs.values.lazy.map(ObservedJob.init))
+            needsFullPlan = true
         case .changed(let changed):
             for (name, job) in changed {
-                if let job { jobIndex.upsert(ObservedJob(job)) } else { jobIndex.remove(named: name) }
+                // The account the Job belonged to and the one it belongs to now.
+                if let before = jobIndex.job(named: name)?.accountID { attention.insert(before) }
+                if let job {
+                    let observed = ObservedJob(job)
+                    if let after = observed.accountID { attention.insert(after) }
+                    jobIndex.upsert(observed)
+                } else {
+                    jobIndex.remove(named: name)
+                }
             }
         }
         jobRevision = revision
         jobIndex.unmanagedHolders = [:]
         foreignJobs = foreignJobs.filter { $0.value.until > now && jobIndex.job(named: $0.key) == nil }
         jobIndex.unmanagedHolders = foreignJobs.mapValues(\.job)
+    }
+
+    /// The accounts a pass must plan again next time although nothing about them changes:
+    /// those with an action in this plan (a create waiting in the queue, a wait, a conflict, a
+    /// deferred deletion) and those whose plan depends on the clock (a failed Job's restart, a
+    /// completed Job's rerun, a replacement under way).
+    private func needingAttention(after plan: Plan, statuses: [String: AccountStatus]) -> Set<String> {
+        var ids = Set(plan.actions.compactMap(\.accountID))
+        for (id, status) in statuses {
+            switch status.phase {
+            case .failed, .restartScheduled, .deleting: ids.insert(id)
+            case .succeeded where options.rerunAfterSuccess != nil: ids.insert(id)
+            default: break
+            }
+        }
+        return ids
     }
 
     private func policy(now: Date) -> PlanPolicy {
@@ -249,6 +308,8 @@ public actor Reconciler {
         if !changed.isEmpty {
             for account in try await store.accounts(ids: changed) { accounts[account.id] = account }
         }
+        attention.formUnion(changed)
+        attention.formUnion(removed)
     }
 
     // MARK: carrying out a plan

@@ -468,6 +468,41 @@ struct PlannerWorld {
         #expect(world.plan().actions.map(\.verb) == ["create"])
         world.accounts = [W.account(plainID, active: false), W.account("Acme")]
         #expect(world.plan().actions.map(\.verb) == ["create"])
+        // The plain id sorts first this time ('-' before '~'): the hashed account is reported.
+        let tilde = JobNaming.name(prefix: "tenant", accountID: "zz~").name
+        let plainFirst = String(tilde.dropFirst("tenant-".count))
+        #expect(plainFirst < "zz~")
+        world.accounts = [W.account("zz~"), W.account(plainFirst)]
+        let second = world.plan()
+        #expect(second.actions.map(\.verb) == ["conflict", "create"])
+        #expect(second.actions.first?.accountID == "zz~")
+        if case .create(let order, _, _)? = second.actions.last { #expect(order.accountID == plainFirst) }
+    }
+
+    @Test func aPassOverSomeAccountsPlansEachAsTheFullPassDoes() {
+        var world = PlannerInputTests.mixedWorld()
+        // Which deletions a budget lets through depends on what else the pass deletes; here none is deferred.
+        world.policy.deleteBudget = 100
+        world.accounts.append(W.account("Acme"))
+        world.accounts.append(W.account(String(JobNaming.name(prefix: "tenant", accountID: "Acme").name.dropFirst("tenant-".count))))
+        let full = world.plan()
+        var byID: [String: Account] = [:]
+        for account in world.accounts { byID[account.id] = account }
+        let index = JobIndex(instance: world.policy.instance, jobs: world.jobs)
+        // Every id, also those with a Job and no row: the same plan.
+        var memo = PlanMemo()
+        let ids = Set(byID.keys).union(world.jobs.compactMap(\.accountID))
+        let all = Planner.plan(ids: ids, accounts: byID, index: index, statuses: world.statuses, template: W.template,
+                               namespace: W.namespace, policy: world.policy, now: W.now, memo: &memo)
+        #expect(all == full)
+        // A few ids (after a full pass named everyone): exactly the full plan's actions of those accounts.
+        let some: Set<String> = ["acct-1", "acct-3", "acct-7", "gone-2", "Acme"]
+        let part = Planner.plan(ids: some, accounts: byID, index: index, statuses: world.statuses, template: W.template,
+                                namespace: W.namespace, policy: world.policy, now: W.now, memo: &memo)
+        let expected = full.actions.filter { action in action.accountID.map(some.contains) ?? true }
+        #expect(part.actions.map(\.verb) == expected.map(\.verb))
+        #expect(part.actions.map(\.accountID) == expected.map(\.accountID))
+        #expect(part.actions.contains { $0.verb == "conflict" } == full.actions.contains { $0.verb == "conflict" && $0.accountID.map(some.contains) == true })
     }
 
     @Test func tenThousandAccountsReplannedFromRememberedHashes() {

@@ -32,6 +32,22 @@ struct ReconcilerWorld {
         return taken
     }
 
+    /// The Job the provisioner would have created for `account`, running, as the watch shows it.
+    static func liveJob(for account: Account) -> JobSummary {
+        let rendered = try! ExecutorWorld.template.render(account: account, namespace: "tenants", instance: "default")
+        let metadata = rendered.manifest["metadata"]!
+        return JobSummary(name: rendered.name, namespace: "tenants", uid: "uid-\(rendered.name)-\(account.generation)", resourceVersion: "1",
+                          labels: (metadata["labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+                          annotations: (metadata["annotations"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+                          creationTimestamp: ReconcilerTests.now - 60, active: 1)
+    }
+
+    /// `tenant_provisioner_accounts_planned_total` so far.
+    var planned: Double {
+        metrics.render().split(separator: "\n").first { $0.hasPrefix("tenant_provisioner_accounts_planned_total ") }
+            .flatMap { Double($0.split(separator: " ")[1]) } ?? 0
+    }
+
     /// A managed Job of `accountID` as the watch shows it.
     static func managedJob(_ name: String, accountID: String) -> JobSummary {
         JobSummary(name: name, namespace: "tenants", uid: "uid-\(name)", resourceVersion: "1",
@@ -112,5 +128,73 @@ struct ReconcilerWorld {
         world.jobs.set([job])
         let report = try await world.reconciler.fullPass(now: Self.now + 1)
         #expect(report.plan.actions.isEmpty)
+    }
+
+    @Test func anIdlePassPlansOnlyTheAccountsWhoseInputsChanged() async throws {
+        let accounts = (1...5).map { Account(id: "acct-\($0)", config: ["tag": "v1"], generation: 1) }
+        let world = W(accounts: accounts)
+        world.jobs.set(accounts.map(W.liveJob))
+        // The first pass plans all five, and finds nothing to do.
+        #expect(try await world.reconciler.fullPass(now: Self.now).plan.actions.isEmpty)
+        #expect(world.planned == 5)
+        // Nothing changed: nothing planned.
+        #expect(try await world.reconciler.fullPass(now: Self.now + 5).plan.actions.isEmpty)
+        #expect(world.planned == 5)
+        // One account changed: only it, and it is recreated.
+        world.store.setAccount(Account(id: "acct-2", config: ["tag": "v2"], generation: 2))
+        let changed = try await world.reconciler.fullPass(now: Self.now + 10)
+        #expect(changed.plan.actions.map(\.verb) == ["recreate"] && changed.plan.actions.first?.accountID == "acct-2")
+        #expect(world.planned == 6)
+        // Its recreate is queued: it stays planned until its plan is empty.
+        _ = try await world.reconciler.fullPass(now: Self.now + 15)
+        #expect(world.planned == 7)
+        // Another account's Job vanished (deleted by hand): only that account, and its Job comes back.
+        world.jobs.set(accounts.filter { $0.id != "acct-4" }.map(W.liveJob))
+        let vanished = try await world.reconciler.fullPass(now: Self.now + 20)
+        #expect(vanished.plan.actions.contains { $0.verb == "create" && $0.accountID == "acct-4" })
+        #expect(world.planned == 9)
+    }
+
+    @Test func everyTenthPassPlansEveryAccountAgain() async throws {
+        let accounts = (1...3).map { Account(id: "acct-\($0)", config: ["tag": "v1"], generation: 1) }
+        let world = W(accounts: accounts)
+        world.jobs.set(accounts.map(W.liveJob))
+        for pass in 0..<Reconciler.statusReloadInterval + 1 {
+            _ = try await world.reconciler.fullPass(now: Self.now + Double(pass) * 5)
+        }
+        // The first pass and the reload pass planned all three; the nine between planned none.
+        #expect(world.planned == 6)
+    }
+
+    @Test func aFailedJobWaitingForItsRestartStaysPlannedEveryPass() async throws {
+        let acme = ExecutorWorld.acme
+        let world = W(accounts: [acme])
+        world.jobs.set([W.liveJob(for: acme)])
+        _ = try await world.reconciler.fullPass(now: Self.now)
+        // The Job fails; a worker records the failure and schedules its restart an hour later ...
+        var job = W.liveJob(for: acme)
+        job.active = 0
+        job.failed = 1
+        job.conditions = [JobCondition(type: "Failed", status: "True", reason: "BackoffLimitExceeded", lastTransitionTime: Self.now)]
+        world.jobs.set([job])
+        var status = AccountStatus(accountID: "acme", jobName: job.name, jobUID: job.uid, phase: .restartScheduled)
+        status.consecutiveFailures = 1
+        status.lastFailureAt = Self.now
+        status.nextRestartAt = Self.now + 3600
+        try await world.store.record(statuses: [status], audit: [])
+        let failed = ObservedJob(job)
+        await world.reconciler.note(ActionOutcome(item: WorkItem(key: "acme", action: .recordFailure(accountID: "acme", job: failed), accountActive: true,
+                                                                 enqueuedAt: Self.now, urgent: false), result: .done), now: Self.now)
+        // ... its outcome brings the account back once ...
+        _ = try await world.reconciler.fullPass(now: Self.now + 5)
+        let before = world.planned
+        #expect(before == 2)
+        // ... and from then on the clock alone may change its plan: planned every pass, and
+        // restarted (its failed Job deleted) once the hour is over.
+        #expect(try await world.reconciler.fullPass(now: Self.now + 10).plan.actions.isEmpty)
+        #expect(try await world.reconciler.fullPass(now: Self.now + 15).plan.actions.isEmpty)
+        #expect(world.planned == before + 2)
+        let due = try await world.reconciler.fullPass(now: Self.now + 3601)
+        #expect(due.plan.actions.map(\.verb) == ["restart"])
     }
 }

@@ -100,21 +100,36 @@ final class MemoryStore: TenantStore {
     }
 }
 
-/// The Jobs a test says the watch shows, as `JobCache` hands them to the reconciler.
+/// The Jobs a test says the watch shows, as `JobCache` hands them to the reconciler: a reader
+/// that saw an earlier revision gets only the names changed since.
 final class ListedJobs: JobSource {
-    private let state = Mutex<(revision: UInt64, jobs: [String: JobSummary])>((1, [:]))
+    private struct State {
+        var revision: UInt64 = 1
+        var jobs: [String: JobSummary] = [:]
+        /// Revision at which each name last changed.
+        var changedAt: [String: UInt64] = [:]
+    }
+
+    private let state = Mutex(State())
 
     var hasSynced: Bool { true }
 
     func set(_ jobs: [JobSummary]) {
         state.withLock { s in
+            let new = Dictionary(jobs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             s.revision += 1
-            s.jobs = Dictionary(jobs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            for name in Set(new.keys).union(s.jobs.keys) where new[name] != s.jobs[name] { s.changedAt[name] = s.revision }
+            s.jobs = new
         }
     }
 
     func updates(since revision: UInt64?) -> (revision: UInt64, updates: JobCacheUpdates) {
-        state.withLock { ($0.revision, .everything($0.jobs)) }
+        state.withLock { s in
+            guard let revision else { return (s.revision, .everything(s.jobs)) }
+            var changed: [String: JobSummary?] = [:]
+            for (name, at) in s.changedAt where at > revision { changed[name] = .some(s.jobs[name]) }
+            return (s.revision, .changed(changed))
+        }
     }
 }
 
