@@ -26,6 +26,16 @@ public struct ProvisionerStore: Sendable {
         try await SchemaMigrator.currentVersion(connection)
     }
 
+    /// A digest of every account's (id, generation), computed by the server: the row count, the
+    /// sum of the generations and the sum of the ids' `hashtext`. Any insert, delete or change
+    /// (every change bumps the generation) changes it, short of a sum colliding exactly; an idle
+    /// pass reads these three numbers instead of 10,000 rows, and every 10th pass reads the rows.
+    public func accountsFingerprint() async throws(PostgresError) -> String {
+        let rows = try await connection.query(
+            "SELECT count(*)::text || '/' || coalesce(sum(generation), 0)::text || '/' || coalesce(sum(hashtext(account_id)), 0)::text FROM accounts")
+        return try rows.first?.decode(0, as: String.self) ?? ""
+    }
+
     /// (id, generation) of every account: what an idle pass needs to know nothing changed.
     public func accountGenerations() async throws(PostgresError) -> [String: Int64] {
         let rows = try await connection.query("SELECT account_id, generation FROM accounts")

@@ -9,6 +9,8 @@ public protocol TenantStore: Sendable {
     func schemaVersion() async throws(PostgresError) -> Int?
     /// (id, generation) of every account.
     func accountGenerations() async throws(PostgresError) -> [String: Int64]
+    /// Changes whenever an account is added, removed or changed (`ProvisionerStore.accountsFingerprint`).
+    func accountsFingerprint() async throws(PostgresError) -> String
     /// Full rows of the given accounts (all of them when `ids` is nil).
     func accounts(ids: [String]?) async throws(PostgresError) -> [Account]
     /// `account_status` by account: the store's mirror, or the table when `reload` or not loaded.

@@ -137,14 +137,16 @@ struct ReconcilerWorld {
         // The first pass plans all five, and finds nothing to do.
         #expect(try await world.reconciler.fullPass(now: Self.now).plan.actions.isEmpty)
         #expect(world.planned == 5)
-        // Nothing changed: nothing planned.
+        // Nothing changed: nothing planned, and the account rows not even read.
         #expect(try await world.reconciler.fullPass(now: Self.now + 5).plan.actions.isEmpty)
         #expect(world.planned == 5)
+        #expect(world.store.generationReads == 1)
         // One account changed: only it, and it is recreated.
         world.store.setAccount(Account(id: "acct-2", config: ["tag": "v2"], generation: 2))
         let changed = try await world.reconciler.fullPass(now: Self.now + 10)
         #expect(changed.plan.actions.map(\.verb) == ["recreate"] && changed.plan.actions.first?.accountID == "acct-2")
         #expect(world.planned == 6)
+        #expect(world.store.generationReads == 2)
         // Its recreate is queued: it stays planned until its plan is empty.
         _ = try await world.reconciler.fullPass(now: Self.now + 15)
         #expect(world.planned == 7)

@@ -16,6 +16,8 @@ final class MemoryStore: TenantStore {
         var failures: [String: (attempt: Int, restartAt: Date?)] = [:]
         var schemaVersion: Int? = 1_000
         var isDown = false
+        /// How often the (id, generation) rows were read.
+        var generationReads = 0
     }
 
     let state = Mutex(State())
@@ -30,6 +32,7 @@ final class MemoryStore: TenantStore {
     }
     var statuses: [String: AccountStatus] { state.withLock { $0.statuses } }
     var audit: [AuditEntry] { state.withLock { $0.audit } }
+    var generationReads: Int { state.withLock { $0.generationReads } }
 
     func setAccount(_ account: Account) { state.withLock { $0.accounts[account.id] = account } }
 
@@ -44,7 +47,15 @@ final class MemoryStore: TenantStore {
 
     func accountGenerations() async throws(PostgresError) -> [String: Int64] {
         try available()
-        return state.withLock { $0.accounts.mapValues(\.generation) }
+        return state.withLock { s in
+            s.generationReads += 1
+            return s.accounts.mapValues(\.generation)
+        }
+    }
+
+    func accountsFingerprint() async throws(PostgresError) -> String {
+        try available()
+        return state.withLock { s in "\(s.accounts.count)/\(s.accounts.values.map(\.generation).reduce(0, +))/\(s.accounts.keys.sorted())" }
     }
 
     func accounts(ids: [String]?) async throws(PostgresError) -> [Account] {
