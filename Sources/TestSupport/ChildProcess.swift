@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,13 +7,12 @@ import Glibc
 /// A child process started with `posix_spawn`, its output sent to files (never to a pipe the
 /// child could inherit and hold open — that is what makes Foundation's `Process.waitUntilExit()`
 /// hang on daemons such as `pg_ctl start`).
-public final class ChildProcess: @unchecked Sendable {
-    // @unchecked: `pid` is set once in init; `exitStatus` is guarded by `lock`.
+public final class ChildProcess: Sendable {
     public let pid: pid_t
     public let stdoutPath: String
     public let stderrPath: String
-    private let lock = NSLock()
-    private var exitStatus: Int32?
+    /// The exit status once `waitpid` reported it (the child is reaped only once).
+    private let exitStatus = Mutex<Int32?>(nil)
 
     public struct SpawnError: Error, CustomStringConvertible {
         public let description: String
@@ -81,16 +81,18 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Non-blocking check of the exit status.
     public func poll() -> Int32? {
-        lock.lock(); defer { lock.unlock() }
-        if let exitStatus { return exitStatus }
-        var status: Int32 = 0
-        let r = waitpid(pid, &status, WNOHANG)
-        guard r == pid else { return nil }
-        // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift cannot import.
-        let signalled = status & 0x7f
-        let code = signalled == 0 ? (status >> 8) & 0xff : 128 + signalled
-        exitStatus = code
-        return code
+        let pid = self.pid
+        return exitStatus.withLock { exitStatus in
+            if let exitStatus { return exitStatus }
+            var status: Int32 = 0
+            let r = waitpid(pid, &status, WNOHANG)
+            guard r == pid else { return nil }
+            // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift cannot import.
+            let signalled = status & 0x7f
+            let code = signalled == 0 ? (status >> 8) & 0xff : 128 + signalled
+            exitStatus = code
+            return code
+        }
     }
 
     public var isRunning: Bool { poll() == nil }
