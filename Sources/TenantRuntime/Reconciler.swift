@@ -173,9 +173,13 @@ public actor Reconciler {
         guard cache.hasSynced else { throw .cacheNotSynced }
         refreshJobIndex(now: now)
         // What changes from here on (workers' outcomes while this pass waits) is for the next pass.
+        // An account whose action waits in the queue or runs is left out: its outcome brings it
+        // back (`note`). During a convergence of 100,000 creates, passes would otherwise re-plan
+        // the whole backlog every `POLL_INTERVAL`.
         let planAll = needsFullPlan || reload
-        let ids = attention
-        attention = []
+        let busy = planAll ? [] : await queue.busyKeys()
+        let ids = attention.subtracting(busy)
+        attention.subtract(ids)
         needsFullPlan = false
         let plan: Plan
         let looked: [String: AccountStatus]
@@ -197,7 +201,17 @@ public actor Reconciler {
         let observedPhases = options.dryRun ? [] : ObservedStatus.updates(index: index, statuses: looked, isActive: { id in
             accounts.index(forKey: id).map { accounts.values[$0].isActive }
         })
-        var report = try await carryOut(plan, statuses: statuses, extraStatuses: observedPhases, urgent: false, started: started, now: now)
+        var report: PassReport
+        do {
+            report = try await carryOut(plan, statuses: statuses, extraStatuses: observedPhases, urgent: false, started: started, now: now)
+        } catch {
+            // Nothing of this pass was recorded: the next one looks at the same accounts again.
+            attention.formUnion(ids)
+            if planAll { needsFullPlan = true }
+            throw error
+        }
+        // On a pass over some accounts, `looked` still holds every restart_scheduled row: those
+        // accounts are always planned (`needingAttention`), so the waiting-restarts gauge is whole.
         report.scheduledRestarts = scheduledRestarts(looked, now: now)
         // A pass frees what it built (status rows, the plan, the request bodies of the creates
         // it caused), and glibc would keep that memory in its arenas.

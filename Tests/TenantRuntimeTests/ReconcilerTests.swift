@@ -147,14 +147,36 @@ struct ReconcilerWorld {
         #expect(changed.plan.actions.map(\.verb) == ["recreate"] && changed.plan.actions.first?.accountID == "acct-2")
         #expect(world.planned == 6)
         #expect(world.store.generationReads == 2)
-        // Its recreate is queued: it stays planned until its plan is empty.
+        // Its recreate waits in the queue: not planned again meanwhile.
         _ = try await world.reconciler.fullPass(now: Self.now + 15)
-        #expect(world.planned == 7)
+        #expect(world.planned == 6)
         // Another account's Job vanished (deleted by hand): only that account, and its Job comes back.
         world.jobs.set(accounts.filter { $0.id != "acct-4" }.map(W.liveJob))
         let vanished = try await world.reconciler.fullPass(now: Self.now + 20)
-        #expect(vanished.plan.actions.contains { $0.verb == "create" && $0.accountID == "acct-4" })
+        #expect(vanished.plan.actions.map(\.verb) == ["create"] && vanished.plan.actions.first?.accountID == "acct-4")
+        #expect(world.planned == 7)
+        // The workers carry both out: each outcome brings its account back once.
+        let worked = await world.work { _ in .done }
+        #expect(Set(worked.compactMap(\.action.accountID)) == ["acct-2", "acct-4"])
+        _ = try await world.reconciler.fullPass(now: Self.now + 25)
         #expect(world.planned == 9)
+    }
+
+    @Test func aPassThatCannotRecordItsResultsLooksAtTheSameAccountsAgain() async throws {
+        let accounts = (1...3).map { Account(id: "acct-\($0)", config: ["tag": "v1"], generation: 1) }
+        let world = W(accounts: accounts)
+        world.jobs.set(accounts.map(W.liveJob))
+        _ = try await world.reconciler.fullPass(now: Self.now)
+        // acct-1's row says pending while its Job runs (a worker's outcome brings it to a pass):
+        // the pass would write "running", but the write fails; the next pass writes it.
+        try await world.store.record(statuses: [AccountStatus(accountID: "acct-1", jobName: "tenant-acct-1", jobUID: "uid-tenant-acct-1-1", phase: .pending)], audit: [])
+        await world.reconciler.note(ActionOutcome(item: WorkItem(key: "acct-1", action: .delete(jobName: "x", uid: "y", accountID: "acct-1", reason: "test"),
+                                                                 accountActive: true, enqueuedAt: Self.now, urgent: false), result: .unnecessary("test")), now: Self.now)
+        world.store.failWrites = true
+        await #expect(throws: PassError.self) { try await world.reconciler.fullPass(now: Self.now + 5) }
+        world.store.failWrites = false
+        _ = try await world.reconciler.fullPass(now: Self.now + 10)
+        #expect(world.store.statuses["acct-1"]?.phase == .running)
     }
 
     @Test func everyTenthPassPlansEveryAccountAgain() async throws {

@@ -16,6 +16,8 @@ final class MemoryStore: TenantStore {
         var failures: [String: (attempt: Int, restartAt: Date?)] = [:]
         var schemaVersion: Int? = 1_000
         var isDown = false
+        /// Reads work, writes fail (a commit that did not happen).
+        var failWrites = false
         /// How often the (id, generation) rows were read.
         var generationReads = 0
     }
@@ -33,11 +35,20 @@ final class MemoryStore: TenantStore {
     var statuses: [String: AccountStatus] { state.withLock { $0.statuses } }
     var audit: [AuditEntry] { state.withLock { $0.audit } }
     var generationReads: Int { state.withLock { $0.generationReads } }
+    var failWrites: Bool {
+        get { state.withLock { $0.failWrites } }
+        set { state.withLock { $0.failWrites = newValue } }
+    }
 
     func setAccount(_ account: Account) { state.withLock { $0.accounts[account.id] = account } }
 
     private func available() throws(PostgresError) {
         if isDown { throw PostgresError(kind: .connection, message: "connection refused (the test stopped the database)") }
+    }
+
+    private func writable() throws(PostgresError) {
+        try available()
+        if failWrites { throw PostgresError(kind: .query, message: "could not write (the test fails writes)") }
     }
 
     func schemaVersion() async throws(PostgresError) -> Int? {
@@ -76,7 +87,7 @@ final class MemoryStore: TenantStore {
     func invalidateStatusMirror() {}
 
     func record(statuses: [AccountStatus], audit: [AuditEntry]) async throws {
-        try available()
+        try writable()
         state.withLock { s in
             for status in statuses { s.statuses[status.accountID] = status }
             s.audit += audit
@@ -85,7 +96,7 @@ final class MemoryStore: TenantStore {
 
     func update(accountID: String, audit: [AuditEntry], restarted: (jobUID: String, at: Date)?,
                 _ change: @escaping @Sendable (AccountStatus?) -> AccountStatus?) async throws {
-        try available()
+        try writable()
         state.withLock { s in
             if let updated = change(s.statuses[accountID]) { s.statuses[accountID] = updated }
             s.audit += audit
