@@ -21,9 +21,9 @@ public struct PlanMemo: Sendable {
     }
 
     private var entries: [String: Entry] = [:]
-    /// The accounts whose names are hashed, with their names: the only ones that can share a
-    /// name (usually none), kept apart so a pass over a few accounts can check them all.
-    private(set) var hashedNames: [String: String] = [:]
+    /// The accounts whose names are hashed, by name: the only ones that can share a name with
+    /// another account (usually none), so a pass looks up just the names it plans.
+    private(set) var hashedByName: [String: Set<String>] = [:]
 
     public init() {}
 
@@ -36,7 +36,7 @@ public struct PlanMemo: Sendable {
         let (name, suffix) = JobNaming.name(prefix: prefix, accountID: accountID)
         let entry = Entry(name: name, isPlain: suffix == accountID)
         entries[accountID] = entry
-        if !entry.isPlain { hashedNames[accountID] = name }
+        if !entry.isPlain { hashedByName[name, default: []].insert(accountID) }
         return entry
     }
 
@@ -58,6 +58,9 @@ public struct PlanMemo: Sendable {
     /// Forgets accounts no longer in the table.
     public mutating func retain(where keep: (String) -> Bool) {
         entries = entries.filter { keep($0.key) }
-        hashedNames = hashedNames.filter { keep($0.key) }
+        hashedByName = hashedByName.compactMapValues { ids in
+            let kept = ids.filter(keep)
+            return kept.isEmpty ? nil : kept
+        }
     }
 }

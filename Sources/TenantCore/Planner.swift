@@ -135,26 +135,21 @@ struct PlanBuilder {
         // Names are injective up to a 32-bit hash collision, and a plain name (`<prefix>-<id>`)
         // can equal a hashed one; if two active accounts still want one name, the smaller id
         // keeps it and the other is reported, never silently shared. Two plain names never
-        // collide, so only the hashed names of the table are collected (usually none).
-        var hashedOwners: [String: String] = [:]
-        for (id, name) in memo.hashedNames where accounts[id]?.isActive == true {
-            if let owner = hashedOwners[name], owner < id { continue }
-            hashedOwners[name] = id
-        }
+        // collide, so only the memo's hashed names are looked up (usually there are none).
         for (id, entry) in zip(ids, entries) {
             guard let account = accounts[id] else { continue }
             currentAccount = id
-            let owner = hashedOwners.isEmpty ? nil : nameOwner(entry, accountID: id, accounts: accounts, hashedOwners: hashedOwners)
+            let owner = memo.hashedByName.isEmpty ? nil : nameOwner(entry, accountID: id, accounts: accounts)
             plan(account, entry: entry, nameOwner: owner)
         }
         currentAccount = ""
     }
 
     /// Which active account keeps `entry`'s name (the account `accountID`'s): the smallest id
-    /// among it, the hashed names' holders and the account whose plain name it is.
-    private func nameOwner(_ entry: PlanMemo.Entry, accountID: String, accounts: [String: Account], hashedOwners: [String: String]) -> String {
+    /// among it, the accounts whose hashed name it is and the account whose plain name it is.
+    private func nameOwner(_ entry: PlanMemo.Entry, accountID: String, accounts: [String: Account]) -> String {
         var owner = accountID
-        if let hashed = hashedOwners[entry.name], hashed < owner { owner = hashed }
+        for other in memo.hashedByName[entry.name] ?? [] where other < owner && accounts[other]?.isActive == true { owner = other }
         guard !entry.isPlain else { return owner }
         // `<prefix>-<id>` of an account whose id is the rest of this name, if its name is plain.
         let id = String(entry.name.dropFirst(template.prefix.count + 1))
