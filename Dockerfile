@@ -5,10 +5,10 @@
 # CI (scripts/check-deploy) but not built there.
 
 # Build: the official Swift 6 image, plus the headers of the C libraries we link (libpq,
-# libcurl, and libcrypto for SHA-256).
+# libcurl, libyaml for templates and kubeconfig files, and libcrypto for SHA-256).
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq-dev libcurl4-openssl-dev libssl-dev pkg-config \
+    && apt-get install -y --no-install-recommends libpq-dev libcurl4-openssl-dev libyaml-dev libssl-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The manifest first, so the dependency fetch is cached while only sources change.
@@ -16,8 +16,8 @@ COPY Package.swift ./
 RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
-# Release build; the Swift runtime linked in statically (libpq and libcurl stay dynamic: their
-# static archives need OpenSSL, LDAP and more).
+# Release build; the Swift runtime linked in statically (libpq, libcurl and libyaml stay dynamic:
+# the first two's static archives need OpenSSL, LDAP and more).
 RUN swift build -c release --static-swift-stdlib --product provisioner \
     && swift build -c release --static-swift-stdlib --product restarter \
     && swift build -c release --static-swift-stdlib --product migrate \
@@ -27,11 +27,11 @@ RUN swift build -c release --static-swift-stdlib --product provisioner \
     && cp provisioner restarter migrate tenants /out/
 
 # Run: slim Debian with only the shared libraries the binaries load. `ldd` of a release build
-# lists libpq, libcurl (and what these two packages pull in) and libc, libm, libstdc++ and
+# lists libpq, libcurl, libyaml (and what these packages pull in) and libc, libm, libstdc++ and
 # libgcc_s, which the slim image already has.
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 libcurl4 ca-certificates \
+    && apt-get install -y --no-install-recommends libpq5 libcurl4 libyaml-0-2 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /usr/local/bin/
 COPY migrations /migrations

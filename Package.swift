@@ -20,8 +20,6 @@ let package = Package(
         .executable(name: "provisioner-bench", targets: ["Benchmark"]),
     ],
     dependencies: [
-        // YAML for Job templates and kubeconfig files; embeds its own libyaml.
-        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         // Only the admin API and CLI (`tenants`) use these; provisioner, restarter and migrate do not
         // link them. Hummingbird's default traits (swift-configuration, full Foundation) are off.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
@@ -30,22 +28,26 @@ let package = Package(
     ],
     targets: [
         // C libraries. Only Postgres imports CLibPQ, only Kube imports CCurl, only Common CCrypto,
-        // only TenantRuntime CMalloc.
+        // only TenantRuntime CMalloc, only YAML CYAML.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // OpenSSL's libcrypto (loaded by libpq and libcurl anyway): SHA-256 for Common.
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // The system libyaml's event parser, composed into nodes by the YAML target.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // glibc's malloc.h (trim, arena cap, heap statistics) for TenantRuntime.
         .systemLibrary(name: "CMalloc"),
 
         // Small shared pieces with no I/O beyond writing log lines: logger, sha256, backoff, config errors.
         .target(name: "Common", dependencies: ["CCrypto"], swiftSettings: settings),
+        // YAML documents as nodes (Job templates, kubeconfig files), on libyaml; no Foundation.
+        .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: settings),
         // libpq wrapper: connections, parameterized queries, typed rows, transactions, LISTEN/NOTIFY.
         .target(name: "Postgres", dependencies: ["CLibPQ", "Common"], swiftSettings: settings),
         // Kubernetes API client on libcurl: config, models, requests as values, transport, watch, cache.
-        .target(name: "Kube", dependencies: ["CCurl", "Common", "Yams"], swiftSettings: settings),
+        .target(name: "Kube", dependencies: ["CCurl", "Common", "YAML"], swiftSettings: settings),
         // The pure core: naming, templates, planning, restart policy. No I/O imports.
-        .target(name: "TenantCore", dependencies: ["Common", "Yams"], swiftSettings: settings),
+        .target(name: "TenantCore", dependencies: ["Common", "YAML"], swiftSettings: settings),
         // migrations/*.sql applied in order under an advisory lock.
         .target(name: "SchemaMigrator", dependencies: ["Postgres", "Common"], swiftSettings: settings),
         // Loops, appliers, status and audit writers, leader election, health server.
@@ -73,6 +75,7 @@ let package = Package(
         .executableTarget(name: "Benchmark", dependencies: ["Kube", "Postgres", "Common", "TestSupport"], swiftSettings: settings),
 
         .testTarget(name: "CommonTests", dependencies: ["Common"], swiftSettings: settings),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: settings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "TenantCoreTests", dependencies: ["TenantCore"], swiftSettings: settings),

@@ -176,6 +176,7 @@ struct RestartRun {
             "SKIP_DELAY_ON_OOM": "true",
             "LOG_LEVEL": "info",
         ]
+        environment.merge(options.provisionerEnvironment) { _, extra in extra }
         switch program {
         case .provisioner:
             environment["JOB_TEMPLATE"] = options.jobTemplatePath

@@ -30,4 +30,10 @@ static inline CURLcode tp_curl_setopt_blob(CURL *h, CURLoption o, const void *da
 static inline CURLcode tp_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode tp_curl_getinfo_double(CURL *h, CURLINFO i, double *v) { return curl_easy_getinfo(h, i, v); }
 
+// curl_multi_setopt is variadic too.
+static inline CURLMcode tp_curl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
+
+// CURLMsg keeps the transfer's result in a union; Swift reads it through this.
+static inline CURLcode tp_curl_msg_result(const CURLMsg *msg) { return msg->data.result; }
+
 #endif

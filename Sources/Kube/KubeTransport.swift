@@ -2,24 +2,27 @@ import CCurl
 import Foundation
 import Synchronization
 
-/// Sends one `KubeRequest` over libcurl, once (retries, rate limiting and metrics are
-/// `KubeClient`'s). Each transfer runs `curl_easy_perform` outside Swift's cooperative pool:
-/// ordinary requests on a small pool of long-lived threads, each watch on a thread of its own.
-/// Easy handles are pooled so keep-alive connections are reused.
 /// Sends one request and brings back whatever HTTP answer came (any status code); throws only
 /// when there was no answer. `KubeTransport` over libcurl; tests give `KubeClient` a stand-in.
 public protocol KubeRequestPerformer: Sendable {
     func perform(_ request: KubeRequest) async throws(KubeError) -> KubeResponse
 }
 
+/// Sends one `KubeRequest` over libcurl, once (retries, rate limiting and metrics are
+/// `KubeClient`'s), outside Swift's cooperative pool: ordinary requests all on one thread with
+/// libcurl's multi interface (`CurlMultiLoop`; it beat a pool of 32 threads in
+/// curl_easy_perform on memory at equal speed, docs/benchmark.md), each watch on a thread of its
+/// own in `curl_easy_perform` (a watch decodes its events as they arrive, which would hold up
+/// every other transfer on the shared thread). Easy handles are pooled to save their setup.
 public final class KubeTransport: Sendable {
     public let config: KubeConfig
     /// Total time a non-watch request may take before it fails with a transport error.
     public let requestTimeout: Double
     private let pool = EasyHandlePool(capacity: 16)
-    /// Twice the provisioner's 16 workers, so Lease renewals, Events and pod logs never wait
-    /// behind a full set of slow creates; threads start only when that many requests run at once.
-    private let requestThreads = BlockingThreadPool(name: "kube-request", maxThreads: 32)
+    /// Every ordinary request, driven from one thread. Up to 32 connections: twice the
+    /// provisioner's 16 workers, so Lease renewals, Events and pod logs never wait behind a full
+    /// set of slow creates on an HTTP/1.1 server (over HTTP/2 they share one connection).
+    private let requestLoop = CurlMultiLoop(name: "kube-requests", maxConnections: 32)
     private let tls: TLSMaterial
     private let connects = Atomic<Int>(0)
 
@@ -67,11 +70,17 @@ public final class KubeTransport: Sendable {
     /// Performs the request and returns whatever HTTP answer came back (any status code).
     /// Throws `KubeError.transport` when there was no answer, `.cancelled` when the task was cancelled.
     public func perform(_ request: KubeRequest) async throws(KubeError) -> KubeResponse {
-        let transfer = Transfer(sink: nil)
+        let loop = requestLoop
+        let transfer = Transfer(sink: nil, onCancel: { loop.wake() })
         let outcome: Result<KubeResponse, KubeError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                requestThreads.submit {
-                    continuation.resume(returning: self.run(request, transfer: transfer, streaming: false))
+                let handle: CurlEasyHandle
+                switch prepare(request, transfer: transfer, streaming: false) {
+                case .failure(let error): return continuation.resume(returning: .failure(error))
+                case .success(let prepared): handle = prepared
+                }
+                loop.start(handle, transfer: transfer) { handle, code in
+                    continuation.resume(returning: self.finish(handle, transfer: transfer, code: code, streaming: false))
                 }
             }
         } onCancel: {
@@ -85,22 +94,26 @@ public final class KubeTransport: Sendable {
     /// the error body otherwise) or the transport error. Returns a handle that aborts the transfer.
     func stream(_ request: KubeRequest, onData: @escaping @Sendable (Data) -> Void,
                 completion: @escaping @Sendable (Result<KubeResponse, KubeError>) -> Void) -> Transfer {
-        let transfer = Transfer(sink: onData)
+        let transfer = Transfer(sink: onData, onCancel: nil)
         startThread(name: "kube-watch") {
             completion(self.run(request, transfer: transfer, streaming: true))
         }
         return transfer
     }
 
-    private func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
-        let thread = Thread(block: body)
-        thread.name = name
-        thread.stackSize = 1 << 20
-        thread.start()
+    /// Runs on a watch's own thread: blocks in `curl_easy_perform`.
+    private func run(_ request: KubeRequest, transfer: Transfer, streaming: Bool) -> Result<KubeResponse, KubeError> {
+        let handle: CurlEasyHandle
+        switch prepare(request, transfer: transfer, streaming: streaming) {
+        case .failure(let error): return .failure(error)
+        case .success(let prepared): handle = prepared
+        }
+        let code = withExtendedLifetime(transfer) { curl_easy_perform(handle.raw) }
+        return finish(handle, transfer: transfer, code: code, streaming: streaming)
     }
 
-    /// Runs on a dedicated thread: blocks in `curl_easy_perform`.
-    private func run(_ request: KubeRequest, transfer: Transfer, streaming: Bool) -> Result<KubeResponse, KubeError> {
+    /// An easy handle set up for `request`, with `transfer` receiving its headers and body.
+    private func prepare(_ request: KubeRequest, transfer: Transfer, streaming: Bool) -> Result<CurlEasyHandle, KubeError> {
         if transfer.isCancelled { return .failure(.cancelled) }
         let token: String?
         do {
@@ -110,21 +123,24 @@ public final class KubeTransport: Sendable {
         }
         let handle = pool.take()
         handle.reset()
-        var headerList: UnsafeMutablePointer<curl_slist>? = nil
-        defer { curl_slist_free_all(headerList) }
         var headers = request.headers
         headers["User-Agent"] = "tenant-provisioner"
         // libcurl would otherwise wait for `100 Continue` before sending a large body.
         headers["Expect"] = ""
         if let token, !token.isEmpty { headers["Authorization"] = "Bearer \(token)" }
+        var headerList: UnsafeMutablePointer<curl_slist>? = nil
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
             headerList = curl_slist_append(headerList, value.isEmpty ? "\(name):" : "\(name): \(value)")
         }
+        // Freed in `finish`: libcurl reads the list while the transfer runs.
+        transfer.headerList = headerList
 
         handle.set(CURLOPT_URL, config.server + request.target)
         handle.set(CURLOPT_NOSIGNAL, 1)
         handle.set(CURLOPT_CONNECTTIMEOUT_MS, 10_000)
         handle.set(CURLOPT_TCP_KEEPALIVE, 1)
+        // HTTP/2 where the server agrees to it during the TLS handshake, HTTP/1.1 otherwise.
+        handle.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
         if !streaming { handle.set(CURLOPT_TIMEOUT_MS, Int(requestTimeout * 1000)) }
         tp_curl_setopt_slist(handle.raw, CURLOPT_HTTPHEADER, headerList)
         if let body = request.body {
@@ -166,15 +182,18 @@ public final class KubeTransport: Sendable {
         })
         tp_curl_setopt_pointer(handle.raw, CURLOPT_HEADERDATA, context)
         // The progress callback runs at least once a second even on an idle connection: it is how
-        // a cancelled request or watch stops its blocked `curl_easy_perform`.
+        // a cancelled watch stops its blocked `curl_easy_perform`.
         handle.set(CURLOPT_NOPROGRESS, 0)
         tp_curl_setopt_xferinfo_callback(handle.raw, { clientp, _, _, _, _ in
             let transfer = Unmanaged<Transfer>.fromOpaque(clientp!).takeUnretainedValue()
             return transfer.isCancelled ? 1 : 0
         })
         tp_curl_setopt_pointer(handle.raw, CURLOPT_XFERINFODATA, context)
+        return .success(handle)
+    }
 
-        let code = withExtendedLifetime(transfer) { curl_easy_perform(handle.raw) }
+    /// The answer of a transfer that ended with `code`; returns the handle to the pool.
+    private func finish(_ handle: CurlEasyHandle, transfer: Transfer, code: CURLcode, streaming: Bool) -> Result<KubeResponse, KubeError> {
         let status = handle.responseCode
         connects.add(handle.newConnections, ordering: .relaxed)
         transfer.detach()
@@ -196,6 +215,14 @@ public final class KubeTransport: Sendable {
     }
 }
 
+/// Starts a thread for work that blocks (a watch's `curl_easy_perform`, the multi loop).
+func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
+    let thread = Thread(block: body)
+    thread.name = name
+    thread.stackSize = 1 << 20
+    thread.start()
+}
+
 /// The state of one transfer, shared between the thread in `curl_easy_perform` (callbacks) and
 /// whoever wants to cancel it. Callbacks run on the transfer's thread only; `cancelled` is atomic.
 final class Transfer: @unchecked Sendable {
@@ -204,19 +231,34 @@ final class Transfer: @unchecked Sendable {
     // cross-thread state is the atomic `cancelled`, and the sink is an immutable Sendable closure.
     private let cancelled = Atomic<Bool>(false)
     private let sink: (@Sendable (Data) -> Void)?
+    private let onCancel: (@Sendable () -> Void)?
     private var handle: CurlEasyHandle?
+    /// The request's header lines, which libcurl reads until the transfer ends.
+    var headerList: UnsafeMutablePointer<curl_slist>?
     private var streamingChecked = false
     private var streamingAccepted = false
     var body = Data()
     var headers: [(name: String, value: String)] = []
 
-    init(sink: (@Sendable (Data) -> Void)?) { self.sink = sink }
+    /// `onCancel` runs after `cancel()` marks the transfer: the multi loop's wake-up, so it drops
+    /// the transfer at once.
+    init(sink: (@Sendable (Data) -> Void)?, onCancel: (@Sendable () -> Void)?) {
+        self.sink = sink
+        self.onCancel = onCancel
+    }
 
     var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
-    func cancel() { cancelled.store(true, ordering: .releasing) }
+    func cancel() {
+        cancelled.store(true, ordering: .releasing)
+        onCancel?()
+    }
 
     func attach(handle: CurlEasyHandle) { self.handle = handle }
-    func detach() { handle = nil }
+    func detach() {
+        handle = nil
+        curl_slist_free_all(headerList)
+        headerList = nil
+    }
 
     func receiveBody(_ ptr: UnsafeMutablePointer<CChar>, _ count: Int) -> Int {
         if isCancelled { return 0 }

@@ -1,5 +1,5 @@
 import Foundation
-import Yams
+import YAML
 
 /// Reads a kubeconfig file (the format `kubectl` uses) into a `KubeConfig` for its current
 /// context. Supports bearer `token`, `tokenFile`, client certificate and key as file or data,
@@ -20,19 +20,13 @@ public enum KubeconfigFile {
 
     /// Parses kubeconfig text; `path` names the file in errors and anchors relative paths.
     public static func parse(_ text: String, path: String, context requestedContext: String? = nil) throws(KubeConfigError) -> KubeConfig {
-        let root: Node
+        let parsed: YAMLNode?
         do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw KubeConfigError(file: path, problem: "the kubeconfig file is empty")
-            }
-            root = node
-        } catch let error as KubeConfigError {
-            throw error
-        } catch let error as YamlError {
-            throw KubeConfigError(file: path, problem: "invalid YAML: \(describe(error))")
+            parsed = try YAMLParser.document(text)
         } catch {
-            throw KubeConfigError(file: path, problem: "invalid YAML")
+            throw KubeConfigError(file: path, problem: "invalid YAML: \(describe(error))")
         }
+        guard let root = parsed else { throw KubeConfigError(file: path, problem: "the kubeconfig file is empty") }
         let reader = Reader(path: path)
         guard root.mapping != nil else { throw reader.error("the document is not a mapping of kubeconfig keys", at: root) }
 
@@ -82,30 +76,31 @@ public enum KubeconfigFile {
     }
 
     /// Line and problem of a YAML error, without the offending text (it could hold a token).
-    private static func describe(_ error: YamlError) -> String {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return "line \(mark.line), column \(mark.column): \(problem)"
-        case .reader(let problem, _, _, _):
-            return problem
-        default:
-            return "the file cannot be parsed"
+    private static func describe(_ error: YAMLError) -> String {
+        switch error.kind {
+        case .syntax:
+            guard let mark = error.mark else { return error.problem }
+            return "line \(mark.line), column \(mark.column): \(error.problem)"
+        case .repeatedKeys:
+            return "line \(error.mark?.line ?? 1): a key appears more than once in one mapping"
+        case .unreadable:
+            return error.problem
         }
     }
 
     private struct Reader {
         let path: String
 
-        func error(_ problem: String, at node: Node?) -> KubeConfigError {
-            if let line = node?.mark?.line {
+        func error(_ problem: String, at node: YAMLNode?) -> KubeConfigError {
+            if let line = node?.mark.line {
                 return KubeConfigError(file: path, problem: "line \(line): \(problem)")
             }
             return KubeConfigError(file: path, problem: problem)
         }
 
         /// The `field` mapping of the entry called `name` in the list `list` (`contexts`, `clusters`, `users`).
-        func entry(named name: String, in root: Node, list: String, field: String) throws(KubeConfigError) -> Node {
-            let entries = root[list]?.array() ?? []
+        func entry(named name: String, in root: YAMLNode, list: String, field: String) throws(KubeConfigError) -> YAMLNode {
+            let entries = root[list]?.sequence?.items ?? []
             let singular = String(list.dropLast())
             guard let entry = entries.first(where: { $0["name"]?.string == name }) else {
                 let known = entries.compactMap { $0["name"]?.string }
@@ -117,14 +112,14 @@ public enum KubeconfigFile {
             return value
         }
 
-        func bool(_ node: Node?, key: String) throws(KubeConfigError) -> Bool? {
+        func bool(_ node: YAMLNode?, key: String) throws(KubeConfigError) -> Bool? {
             guard let node else { return nil }
             guard let value = node.bool else { throw error("\(key) must be true or false", at: node) }
             return value
         }
 
         /// A PEM from `<file>` (a path) or `<data>` (base64 of the PEM bytes); data wins, like kubectl.
-        func pem(_ node: Node, file: String, data: String) throws(KubeConfigError) -> PEMSource? {
+        func pem(_ node: YAMLNode, file: String, data: String) throws(KubeConfigError) -> PEMSource? {
             if let encoded = node[data]?.string, !encoded.isEmpty {
                 guard let bytes = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters), !bytes.isEmpty else {
                     throw error("\(data) is not valid base64", at: node[data])

@@ -362,4 +362,42 @@ import TestSupport
             #expect(client.transport.connectionsOpened == 1)
         }
     }
+
+    /// The multi loop drives many transfers at once from one thread: 60 requests in flight
+    /// together all get their answer, over at most the loop's 32 connections.
+    @Test func concurrentRequestsShareTheLoopsConnections() async throws {
+        try await KubeEmulator.with { emulator in
+            let client = try Fixtures.client(emulator)
+            _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("shared"), as: Job.self)
+            let found = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<60 {
+                    group.addTask { try await client.get(.jobs, namespace: "default", name: "shared", as: Job.self) != nil }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(found == 60)
+            #expect((1...32).contains(client.transport.connectionsOpened))
+        }
+    }
+
+    /// Cancelling the task that waits for an answer aborts the transfer at once, not when the
+    /// server finally answers (here after 5 s), and later requests still work.
+    @Test func cancellingARequestAbortsItsTransfer() async throws {
+        try await KubeEmulator.with { emulator in
+            let client = try Fixtures.client(emulator)
+            try await emulator.injectFault(pathPrefix: "/apis/batch/v1/namespaces/default/jobs", method: "GET", count: 1, latencyMs: 5000)
+            let started = ContinuousClock.now
+            let slow = Task { try await client.list(.jobs, namespace: "default", as: JobSummary.self) }
+            try await Task.sleep(for: .milliseconds(300))
+            slow.cancel()
+            let result = await slow.result
+            let waited = ContinuousClock.now - started
+            #expect(throws: KubeError.self) { try result.get() }
+            if case .failure(let error as KubeError) = result, case .cancelled = error {} else {
+                Issue.record("expected KubeError.cancelled, got \(result)")
+            }
+            #expect(waited < .seconds(3), "the cancelled request returned after \(waited)")
+            #expect(try await client.list(.jobs, namespace: "default", as: JobSummary.self).items.isEmpty)
+        }
+    }
 }

@@ -50,7 +50,8 @@ import Testing
 
     @Test func duplicateKeyIsRejectedWithItsLine() throws {
         let error = try #require(parseError(TemplateFixtures.minimal(containerLines: ["image: other"])))
-        #expect(error.line == 11)
+        // The repetition (the line added last, usually), not the first `image:` on line 11.
+        #expect(error.line == 12)
         #expect(error.problem.contains("more than once"))
     }
 
