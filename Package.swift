@@ -28,18 +28,21 @@ let package = Package(
     ],
     targets: [
         // C libraries. Only Postgres imports CLibPQ, only Kube imports CCurl, only Common CCrypto,
-        // only TenantRuntime CMalloc, only YAML CYAML.
+        // only TenantRuntime CMalloc, only YAML CYAML,
+        // only Common CThread.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // OpenSSL's libcrypto (loaded by libpq and libcurl anyway): SHA-256 for Common.
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // The system libyaml's event parser, composed into nodes by the YAML target.
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        // glibc's pthread_setname_np (a GNU extension) for Common's threads.
+        .systemLibrary(name: "CThread"),
         // glibc's malloc.h (trim, arena cap, heap statistics) for TenantRuntime.
         .systemLibrary(name: "CMalloc"),
 
         // Small shared pieces with no I/O beyond writing log lines: logger, sha256, backoff, config errors.
-        .target(name: "Common", dependencies: ["CCrypto"], swiftSettings: settings),
+        .target(name: "Common", dependencies: ["CCrypto", "CThread"], swiftSettings: settings),
         // YAML documents as nodes (Job templates, kubeconfig files), on libyaml; no Foundation.
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: settings),
         // libpq wrapper: connections, parameterized queries, typed rows, transactions, LISTEN/NOTIFY.

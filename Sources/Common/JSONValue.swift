@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Any JSON document, keeping integers apart from floating-point numbers (the Kubernetes API
 /// rejects `3.0` where it expects an int32). Rendered Job manifests travel as this type so that

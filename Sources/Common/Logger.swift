@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// Severity of a log line, in increasing order. `LOG_LEVEL` takes these names.
@@ -48,7 +48,7 @@ public final class LogSink: Sendable {
     /// Lines go to standard error, one `write(2)` per line so concurrent lines never interleave.
     public static func standardError(minimumLevel: LogLevel = .info, format: LogFormat = .text) -> LogSink {
         LogSink(minimumLevel: minimumLevel, format: format) { line in
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            writeToStandardError(line + "\n")
         }
     }
 

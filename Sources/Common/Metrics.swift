@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// Counters and gauges rendered in the Prometheus text format for `/metrics`.

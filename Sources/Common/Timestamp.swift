@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// RFC 3339 timestamps in UTC, the layouts Kubernetes uses.
 public enum Timestamp {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A core `v1` ConfigMap: string data under metadata. What the standalone restarter keeps its
 /// memory in.

@@ -1,6 +1,6 @@
 import Synchronization
 import CCurl
-import Foundation
+import FoundationEssentials
 
 /// Owns one libcurl easy handle. A handle keeps its own cache of open connections, so reusing
 /// handles (see `EasyHandlePool`) reuses keep-alive connections to the API server.

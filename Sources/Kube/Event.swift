@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A core `v1` Event, the kind `kubectl describe` shows under the object it is about.
 public struct Event: Codable, Sendable, Equatable {

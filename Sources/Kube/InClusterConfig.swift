@@ -1,4 +1,5 @@
-import Foundation
+import Common
+import FoundationEssentials
 
 /// The service-account configuration every pod gets: `KUBERNETES_SERVICE_HOST`/`_PORT` and the
 /// files `token`, `ca.crt` and `namespace` in the service-account directory.
@@ -29,7 +30,7 @@ public enum InClusterConfig {
     /// The pod's own namespace from the service-account `namespace` file, if present.
     public static func namespace(directory: String = defaultDirectory) -> String? {
         guard let data = FileManager.default.contents(atPath: directory + "/namespace") else { return nil }
-        let ns = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let ns = String(decoding: data, as: UTF8.self).trimmingWhitespace()
         return ns.isEmpty ? nil : ns
     }
 }

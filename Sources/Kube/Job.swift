@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A `batch/v1` Job: metadata and status. The spec is not modelled; manifests travel as
 /// `JSONValue` so that every field of a template reaches the server unchanged.

@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// What changed in a `JobCache`.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The fields of a Job the operator reads, and nothing else: what `JobCache` keeps for each of up
 /// to tens of thousands of managed Jobs. Decodes straight from a Job's JSON (list item or watch

@@ -1,5 +1,6 @@
 import Common
-import Foundation
+import Dispatch
+import FoundationEssentials
 import Synchronization
 
 /// The Kubernetes API client: builds requests with `KubeRequest`, sends them with
@@ -82,7 +83,7 @@ public final class KubeClient: Sendable {
             guard let delay = retryPolicy.delay(after: attempt, error: failure, retryAfter: retryAfter) else { throw failure }
             logger.warning("Kubernetes API request failed; retrying", [
                 "k8s.verb": request.verb.rawValue, "k8s.path": request.path, "k8s.attempt": String(attempt),
-                "retry.delay_s": String(format: "%.2f", delay), "error": failure.description])
+                "retry.delay_s": fixedPoint(delay, digits: 2), "error": failure.description])
             try await sleep(delay)
         }
     }

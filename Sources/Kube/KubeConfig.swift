@@ -1,6 +1,7 @@
 import Synchronization
 import Common
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Everything needed to connect to one API server, from in-cluster files or a kubeconfig.
 /// `description` never includes the token or key material.
@@ -53,9 +54,24 @@ public final class BearerToken: Sendable, CustomStringConvertible {
 
     private struct Cached: Sendable {
         var token: String
-        var modified: Date?
+        var file: FileIdentity?
+    }
+
+    /// What tells a rotated token file from the one read before (kubelet replaces it atomically).
+    private struct FileIdentity: Sendable, Equatable {
+        var inode: UInt
         var size: Int
-        var inode: Int
+        var modifiedSeconds: Int
+        var modifiedNanoseconds: Int
+
+        init?(path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            inode = UInt(info.st_ino)
+            size = Int(info.st_size)
+            modifiedSeconds = Int(info.st_mtim.tv_sec)
+            modifiedNanoseconds = Int(info.st_mtim.tv_nsec)
+        }
     }
 
     private let source: Source
@@ -80,18 +96,15 @@ public final class BearerToken: Sendable, CustomStringConvertible {
         case .literal(let t):
             return t
         case .file(let path):
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            let modified = attributes?[.modificationDate] as? Date
-            let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
-            let inode = (attributes?[.systemFileNumber] as? NSNumber)?.intValue ?? -1
-            if let cached = cache.withLock({ $0 }), cached.modified == modified, cached.size == size, cached.inode == inode {
+            let file = FileIdentity(path: path)
+            if let cached = cache.withLock({ $0 }), file != nil, cached.file == file {
                 return cached.token
             }
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw KubeConfigError(file: path, problem: "the bearer token file cannot be read")
             }
-            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            cache.withLock { $0 = Cached(token: token, modified: modified, size: size, inode: inode) }
+            let token = String(decoding: data, as: UTF8.self).trimmingWhitespace()
+            cache.withLock { $0 = Cached(token: token, file: file) }
             return token
         }
     }

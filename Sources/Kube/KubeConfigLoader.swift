@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 /// Picks the credentials the SPEC names: in-cluster service account first, else `KUBECONFIG`
 /// (its first entry when it lists several files), else `~/.kube/config`.
@@ -16,7 +16,7 @@ public enum KubeConfigLoader {
             }
             return try KubeconfigFile.load(path: first)
         }
-        let home = homeDirectory ?? environment["HOME"] ?? NSHomeDirectory()
+        let home = homeDirectory ?? environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
         let path = home + "/.kube/config"
         guard FileManager.default.fileExists(atPath: path) else {
             throw KubeConfigError(file: path, problem: "no Kubernetes credentials: not running in a pod (KUBERNETES_SERVICE_HOST unset), KUBECONFIG unset and this file does not exist")

@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 /// JSON coding the way the Kubernetes API writes it. `metav1.Time` fields are `Date` and travel as
 /// RFC 3339 with seconds precision (apimachinery `pkg/apis/meta/v1/time.go` marshals with

@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 /// The Kubernetes verb of a request, used for metrics and RBAC-shaped log lines.
 public enum KubeVerb: String, Sendable, Hashable, CaseIterable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A resource type of the API and where it lives: core resources under `/api/v1`, others under
 /// `/apis/<group>/<version>`. Only the ones we use are predefined.
@@ -49,10 +49,21 @@ public struct KubeResource: Sendable, Hashable, CustomStringConvertible {
 
 enum KubePath {
     /// Names are DNS labels in practice, but a path segment must never let a `/` or `?` through.
+    /// Every byte of the UTF-8 text but RFC 3986's unreserved characters (`A–Z a–z 0–9 - . _ ~`)
+    /// is percent-encoded, in capitals.
     static func segment(_ s: String) -> String {
-        s.addingPercentEncoding(withAllowedCharacters: unreserved) ?? s
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.append(byte)
+            default:
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
-
-    /// RFC 3986 unreserved characters; everything else in a query value is percent-encoded.
-    static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
 }

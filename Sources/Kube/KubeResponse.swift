@@ -1,4 +1,5 @@
-import Foundation
+import Common
+import FoundationEssentials
 
 /// One HTTP answer from the API server.
 public struct KubeResponse: Sendable {
@@ -25,7 +26,7 @@ public struct KubeResponse: Sendable {
 
     /// `Retry-After` in seconds (the API server only sends the delta-seconds form).
     public var retryAfter: Double? {
-        headerValues("retry-after").first.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        headerValues("retry-after").first.flatMap { Double($0.trimmingSpaces()) }
     }
 
     public var isSuccess: Bool { (200..<300).contains(statusCode) }
@@ -37,7 +38,7 @@ public struct KubeResponse: Sendable {
         if status.code == nil || status.code == 0 { status.code = statusCode }
         if status.reason == nil || status.reason?.isEmpty == true { status.reason = Self.defaultReason(statusCode) }
         if status.message == nil || status.message?.isEmpty == true {
-            let text = String(decoding: body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = String(decoding: body.prefix(200), as: UTF8.self).trimmingWhitespace()
             status.message = text.isEmpty ? "HTTP \(statusCode)" : text
         }
         if statusCode == 410 { return .gone(message: status.message ?? "resource version too old") }

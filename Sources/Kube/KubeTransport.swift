@@ -1,5 +1,6 @@
+import Common
 import CCurl
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// Sends one request and brings back whatever HTTP answer came (any status code); throws only
@@ -215,14 +216,6 @@ public final class KubeTransport: Sendable {
     }
 }
 
-/// Starts a thread for work that blocks (a watch's `curl_easy_perform`, the multi loop).
-func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
-    let thread = Thread(block: body)
-    thread.name = name
-    thread.stackSize = 1 << 20
-    thread.start()
-}
-
 /// The state of one transfer, shared between the thread in `curl_easy_perform` (callbacks) and
 /// whoever wants to cancel it. Callbacks run on the transfer's thread only; `cancelled` is atomic.
 final class Transfer: @unchecked Sendable {
@@ -279,15 +272,15 @@ final class Transfer: @unchecked Sendable {
 
     func receiveHeader(_ ptr: UnsafeMutablePointer<CChar>, _ count: Int) {
         let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: count), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+            .trimmingWhitespace()
         if line.hasPrefix("HTTP/") {
             // A new response block (after `100 Continue`, say): only the last block's headers count.
             headers.removeAll()
             return
         }
         guard let colon = line.firstIndex(of: ":") else { return }
-        let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        let name = line[..<colon].trimmingSpaces().lowercased()
+        let value = line[line.index(after: colon)...].trimmingSpaces()
         headers.append((name, value))
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import YAML
 
 /// Reads a kubeconfig file (the format `kubectl` uses) into a `KubeConfig` for its current
@@ -136,12 +136,15 @@ public enum KubeconfigFile {
             return nil
         }
 
+        /// As kubectl resolves a path in the file: absolute as is, `~/…` under the home
+        /// directory, anything else relative to the kubeconfig file's directory.
         func resolve(_ p: String) -> String {
             if p.hasPrefix("/") { return p }
-            let expanded = (p as NSString).expandingTildeInPath
-            if expanded.hasPrefix("/") { return expanded }
-            let dir = (path as NSString).deletingLastPathComponent
-            return ((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(p)
+            if p == "~" || p.hasPrefix("~/") {
+                return FileManager.default.homeDirectoryForCurrentUser.path + p.dropFirst()
+            }
+            let dir = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+            return (dir.isEmpty ? "" : dir) + "/" + p
         }
     }
 }

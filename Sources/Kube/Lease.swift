@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A `coordination.k8s.io/v1` Lease, used for leader election.
 public struct Lease: Codable, Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The parts of `metav1.ObjectMeta` we read or write. Unknown fields are ignored when decoding.
 public struct ObjectMeta: Codable, Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A `v1` Pod: what the restart logic reads to explain a failure.
 public struct Pod: Codable, Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One event of a watch. ERROR events never appear here: they end the stream with a thrown
 /// `KubeError` (`.gone` for 410/Expired, so the caller relists).

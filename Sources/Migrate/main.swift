@@ -1,5 +1,6 @@
 import Common
-import Foundation
+import FoundationEssentials
+import Glibc
 import SchemaMigrator
 
 // Everything but reading the process state lives in SchemaMigrator.MigrateProgram.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Finds and hides passwords in connection strings, including malformed ones that libpq cannot
 /// parse (those are exactly the strings that end up in error messages).
@@ -41,7 +41,7 @@ enum ConnectionStringRedaction {
     /// string is fine; missing a password is not, so user info ends at the last `@`.
     private static func uriSecretRanges(in text: String) -> [Range<String.Index>] {
         var ranges: [Range<String.Index>] = []
-        guard let schemeEnd = text.range(of: "://")?.upperBound else { return [] }
+        guard let schemeEnd = text.firstRange(of: "://")?.upperBound else { return [] }
         if let at = text[schemeEnd...].lastIndex(of: "@"), let colon = text[schemeEnd..<at].firstIndex(of: ":") {
             ranges.append(text.index(after: colon)..<at)
         }
@@ -103,7 +103,7 @@ extension String {
         guard !target.isEmpty else { return self }
         var result = ""
         var rest = self[...]
-        while let range = rest.range(of: target) {
+        while let range = rest.firstRange(of: target) {
             result += rest[rest.startIndex..<range.lowerBound]
             result += replacement
             rest = rest[range.upperBound...]

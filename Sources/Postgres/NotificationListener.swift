@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -34,9 +34,7 @@ public final class NotificationListener: Sendable {
         continuation.onTermination = { _ in control.stop() }
         let loop = ListenerLoop(config: config, channels: channels, logger: logger.with(["db.target": config.description]),
                                 backoff: backoff, control: control, continuation: continuation)
-        let thread = Thread { loop.run() }
-        thread.name = "postgres.listener"
-        thread.start()
+        startThread(name: "pg-listener") { loop.run() }
     }
 
     /// Stops listening, closes the session and finishes `events`.

@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 /// A Swift type a column's text-format value can be read as.
 public protocol PostgresDecodable: Sendable {

@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 /// A query parameter. Values travel separately from the SQL text (`$1`, `$2`, ...) in libpq's
 /// text format with an explicit type, so nothing a user typed is ever parsed as SQL.

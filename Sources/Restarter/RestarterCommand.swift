@@ -1,5 +1,6 @@
 import Common
-import Foundation
+import FoundationEssentials
+import Glibc
 import Kube
 import Postgres
 import TenantRuntime
@@ -32,7 +33,7 @@ struct RestarterCommand {
             print(usage)
             exit(ExitCode.success.rawValue)
         default:
-            FileHandle.standardError.write(Data("restarter: unknown arguments \(arguments.joined(separator: " "))\n\n\(usage)\n".utf8))
+            writeToStandardError("restarter: unknown arguments \(arguments.joined(separator: " "))\n\n\(usage)\n")
             exit(ExitCode.usage.rawValue)
         }
         KubeTransport.globalInit()
@@ -40,7 +41,7 @@ struct RestarterCommand {
         do {
             deps = try RestarterStartup.load(environment: ProcessInfo.processInfo.environment, hostName: ProcessInfo.processInfo.hostName)
         } catch {
-            FileHandle.standardError.write(Data("restarter: configuration error: \(error.description)\n".utf8))
+            writeToStandardError("restarter: configuration error: \(error.description)\n")
             exit(ExitCode.usage.rawValue)
         }
         var meta = deps.settings.logMetadata

@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 import Postgres
 
 /// Everything `migrate` reads from its environment, validated in one place:
@@ -31,7 +31,7 @@ public struct MigrateConfiguration: Sendable {
     }
 
     public static func directoryExists(_ path: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+        var isDirectory = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory
     }
 }

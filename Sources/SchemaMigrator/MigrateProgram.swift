@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 import Postgres
 
 /// The whole `migrate` executable except reading the process state: `main.swift` passes the
@@ -12,7 +12,7 @@ public enum MigrateProgram {
         do {
             command = try MigrateCommand.parse(arguments)
         } catch {
-            FileHandle.standardError.write(Data("migrate: \(error)\nRun 'migrate --help' for usage.\n".utf8))
+            writeToStandardError("migrate: \(error)\nRun 'migrate --help' for usage.\n")
             return .usage
         }
         if command == .help {

@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 /// One `NNNN_description.sql` file of the migrations directory.
 public struct MigrationFile: Sendable, Equatable {
@@ -37,22 +37,21 @@ public enum MigrationDirectory {
     /// with another name pattern, two files with one version, or an unreadable file is a
     /// configuration error naming `MIGRATIONS_DIR`.
     public static func load(_ path: String, variable: String = "MIGRATIONS_DIR") throws(ConfigError) -> [MigrationFile] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard MigrateConfiguration.directoryExists(path) else {
             throw ConfigError(name: variable, value: path, problem: "no such directory; set \(variable) to the directory holding the NNNN_description.sql files")
         }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: path)
         } catch {
-            throw ConfigError(name: variable, value: path, problem: "cannot list the directory: \(error.localizedDescription)")
+            throw ConfigError(name: variable, value: path, problem: "cannot list the directory: \(error)")
         }
         var files: [MigrationFile] = []
         for name in names.sorted() where !name.hasPrefix(".") && name.hasSuffix(".sql") {
             guard let version = MigrationFile.version(ofFileName: name) else {
                 throw ConfigError(name: variable, value: path, problem: "file \(JSONText.quote(name)) is not named NNNN_description.sql (at least four digits, an underscore, a description)")
             }
-            let filePath = (path as NSString).appendingPathComponent(name)
+            let filePath = path.hasSuffix("/") ? path + name : path + "/" + name
             guard let data = FileManager.default.contents(atPath: filePath) else {
                 throw ConfigError(name: variable, value: path, problem: "cannot read \(name)")
             }

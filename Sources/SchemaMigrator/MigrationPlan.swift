@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A row of `schema_migrations`.
 public struct AppliedMigration: Sendable, Equatable {

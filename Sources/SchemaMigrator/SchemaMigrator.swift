@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 import Postgres
 
 /// Applies migration files to a database: each file in its own transaction, under an advisory

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// `account_status.phase`.
 public enum JobPhase: String, Sendable, CaseIterable {

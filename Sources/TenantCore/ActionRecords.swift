@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 /// What carrying out a cluster action came to.
 public enum ActionResult: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 /// One row of `audit_log`: an action the operator took (or decided not to take) on the cluster.
 public struct AuditEntry: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A container's terminated state (`state.terminated` or `lastState.terminated`).
 public struct ContainerTermination: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 /// A failed Job as the restart logic saw it: its `Failed` condition and one row per failed
 /// container (`ContainerFailure.summarize`, log tails filled in by the runtime).
@@ -48,7 +48,7 @@ public struct JobFailure: Sendable, Equatable {
         default:
             text = "Job failed (\(row.reason))"
         }
-        if let message = row.message?.trimmingCharacters(in: .whitespacesAndNewlines), !message.isEmpty {
+        if let message = row.message?.trimmingWhitespace(), !message.isEmpty {
             text += ": " + String(message.prefix(200))
         }
         let others = rows.count - 1

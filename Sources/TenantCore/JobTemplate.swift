@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 /// The Job template file (`JOB_TEMPLATE`): a complete batch/v1 Job whose string values may hold
 /// placeholders. Parsed and validated once at startup; rendering per account cannot fail on the

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What a Lease says, reduced to what leader election reads.
 public struct LeaseRecord: Sendable, Equatable {

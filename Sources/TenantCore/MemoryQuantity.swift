@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 /// A Kubernetes memory quantity (`512Mi`, `1Gi`, `1G`, `1500M`, `1e9`, `134217728`), held as
 /// whole bytes. Used by the opt-in OOM escalation, which stores its result in
@@ -13,7 +13,7 @@ public struct MemoryQuantity: Sendable, Hashable, Comparable, CustomStringConver
     /// nil for anything that is not a non-negative quantity of at most Int64.max bytes. A fraction
     /// of a byte is rounded up, as the API server does for memory (`0.5` → 1, `100m` → 1).
     public init?(_ text: String) {
-        let text = text.trimmingCharacters(in: .whitespaces)
+        let text = text.trimmingSpaces()
         let numberEnd = text.firstIndex(where: { !($0.isASCII && ($0.isNumber || $0 == "." || $0 == "+")) }) ?? text.endIndex
         let number = text[..<numberEnd]
         let suffix = text[numberEnd...]
@@ -21,11 +21,16 @@ public struct MemoryQuantity: Sendable, Hashable, Comparable, CustomStringConver
               !number.dropFirst().contains("+"), let mantissa = Decimal(string: String(number.drop(while: { $0 == "+" })), locale: Locale(identifier: "en_US_POSIX"))
         else { return nil }
         guard let multiplier = Self.multiplier(suffix) else { return nil }
-        var value = mantissa * multiplier
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &value, 0, .up)
-        guard rounded >= 0, rounded <= Decimal(Int64.max) else { return nil }
-        self.bytes = NSDecimalNumber(decimal: rounded).int64Value
+        let value = mantissa * multiplier
+        guard value >= 0, value <= Decimal(Int64.max) else { return nil }
+        // Rounded up by its plain decimal text (`Decimal`'s rounding is full-Foundation only):
+        // the whole part, plus one when any fraction digit is not zero.
+        let plain = value.description
+        let point = plain.firstIndex(of: ".") ?? plain.endIndex
+        guard let whole = Int64(plain[..<point]) else { return nil }
+        let hasFraction = plain[point...].contains(where: { $0 != "." && $0 != "0" })
+        if hasFraction && whole == Int64.max { return nil }
+        self.bytes = hasFraction ? whole + 1 : whole
     }
 
     private static func multiplier(_ suffix: Substring) -> Decimal? {

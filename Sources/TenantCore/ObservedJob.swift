@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What the runtime's watch cache knows of a Job: enough to plan, nothing the planner would
 /// have to fetch.

@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 /// A `{{ … }}` placeholder of the Job template (SPEC "Kubernetes objects").
 public enum Placeholder: Sendable, Hashable, CustomStringConvertible {
@@ -67,7 +67,7 @@ enum PlaceholderScanner {
         var literal = ""
         var currentLine = line
         var rest = Substring(text)
-        while let open = rest.range(of: "{{") {
+        while let open = rest.firstRange(of: "{{") {
             let before = rest[rest.startIndex..<open.lowerBound]
             literal += before
             if countsNewlines { currentLine += before.count(where: { $0 == "\n" }) }
@@ -76,10 +76,10 @@ enum PlaceholderScanner {
                 rest = rest[rest.index(open.lowerBound, offsetBy: 4)...]
                 continue
             }
-            guard let close = rest[open.upperBound...].range(of: "}}") else {
+            guard let close = rest[open.upperBound...].firstRange(of: "}}") else {
                 throw Problem(line: currentLine, message: "\(JSONText.quote(String(rest[open.lowerBound...].prefix(40)))) opens a placeholder with '{{' but never closes it with '}}'; write '{{{{' for a literal '{{'")
             }
-            let inner = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            let inner = rest[open.upperBound..<close.lowerBound].trimmingSpaces()
             guard let placeholder = Placeholder(name: inner) else {
                 throw Problem(line: currentLine, message: "unknown placeholder \(JSONText.quote("{{" + rest[open.upperBound..<close.lowerBound] + "}}")); allowed: \(Placeholder.allowed); write '{{{{' for a literal '{{'")
             }

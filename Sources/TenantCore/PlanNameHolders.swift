@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 extension Plan {
     /// The plan with every create whose Job name is held by a Job this instance does not manage

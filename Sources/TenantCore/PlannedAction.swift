@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 /// How one pass may touch the cluster.
 public struct PlanPolicy: Sendable, Equatable {

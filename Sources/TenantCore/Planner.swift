@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 /// Decides what one reconcile pass does: accounts, the managed Jobs the watch cache holds and the
 /// `account_status` rows in; actions out. Pure: the clock is `now`, the cluster is `jobs`, and

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// When a failed Job is restarted (SPEC "Restart logic"): `RESTART_DELAY`,
 /// `RESTART_BACKOFF_FACTOR`, `RESTART_DELAY_MAX`, `SKIP_DELAY_ON_OOM`.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Something that happened to an account's Job, as `account_status` records it. Every writer
 /// of the table goes through `AccountStatus.applying`, so the phases and what each clears are

@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 import YAML
 
 /// Reads the template's YAML into a `TemplateNode`, resolving scalars with `YAMLScalar`'s rules,

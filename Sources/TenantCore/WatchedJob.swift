@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 /// What the standalone restarter remembers of one Job it watches, by name. Persisted (one
 /// ConfigMap per Job), so a restarter restarted, killed or replaced by another replica still

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import TenantCore
 
 /// One cluster change waiting for a worker: a create, delete or recreate for one account.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// `MAX_DELETES_PER_PASS` as a sliding window of `POLL_INTERVAL`: deletions made by full passes
 /// and by NOTIFY-triggered passes share one budget, so a mistaken

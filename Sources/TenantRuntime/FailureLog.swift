@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 import Postgres
 import TenantCore
 
@@ -57,6 +57,6 @@ enum FailureLog {
 
     /// PostgreSQL text cannot hold NUL; a container's log can.
     static func text(_ value: String) -> String {
-        value.contains("\0") ? value.replacingOccurrences(of: "\0", with: "\u{FFFD}") : value
+        value.contains("\0") ? value.replacing("\0", with: "\u{FFFD}") : value
     }
 }

@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 import TenantCore
 
 /// The one log line of a recorded failure: what failed, each failed container's exit code, when

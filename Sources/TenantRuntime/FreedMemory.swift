@@ -1,5 +1,5 @@
 import CMalloc
-import Foundation
+import FoundationEssentials
 
 /// glibc's malloc, tuned and watched. Without it, the provisioner at 10,000 accounts held
 /// ~100 MB of freed memory in its arenas for ~28 MB in use (docs/benchmark.md).

@@ -1,4 +1,5 @@
-import Foundation
+import Common
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -71,9 +72,7 @@ public final class HealthServer: Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
         state.withLock { $0.listenFD = fd }
-        let thread = Thread { [self] in acceptLoop(fd) }
-        thread.name = "health-server"
-        thread.start()
+        startThread(name: "health-server") { [self] in acceptLoop(fd) }
         return Int(UInt16(bigEndian: actual.sin_port))
     }
 

@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 import Kube
 
 /// Puts core v1 Events on Jobs, where `kubectl describe job` shows them. Best effort: an Event

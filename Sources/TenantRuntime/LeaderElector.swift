@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 import Kube
 import Synchronization
 import TenantCore

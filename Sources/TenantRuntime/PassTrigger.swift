@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What wakes the pass loop: the poll timer, NOTIFY (one account), a change the watch saw, a
 /// restart coming due (one account, at a time), or a reason to look at everything again (a

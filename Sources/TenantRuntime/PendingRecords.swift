@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 
 /// Status and audit rows of cluster actions whose write failed (the database went away right
 /// after the API call). They are kept in memory and written, in order, once the database answers

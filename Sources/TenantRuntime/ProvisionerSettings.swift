@@ -1,6 +1,6 @@
 import Common
 import Kube
-import Foundation
+import FoundationEssentials
 
 /// Everything `provisioner` reads from its environment, validated in one place.
 /// Every variable, its default and meaning: `ConfigurationTable` (Common), the one table.

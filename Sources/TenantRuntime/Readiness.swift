@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// What `/readyz` answers: ready only when the database and the API are reachable, the schema

@@ -1,5 +1,5 @@
 import Common
-import Foundation
+import FoundationEssentials
 import TenantCore
 
 /// The restart settings `provisioner` and `restarter` share, read and validated in one place.

@@ -1,6 +1,6 @@
 import Common
 import Kube
-import Foundation
+import FoundationEssentials
 
 /// Everything `restarter` reads from its environment, validated in one place. The variable
 /// names are those of the Python Job restarter it replaces (flickr-immich-k8s-sync-operator).
@@ -43,7 +43,7 @@ public struct RestarterSettings: Sendable, Equatable {
         let target: Target
         switch (env.string("JOB_NAMES"), env.string("JOB_SELECTOR")) {
         case (let names?, nil):
-            let list = names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let list = names.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
             guard !list.isEmpty else {
                 throw ConfigError(name: "JOB_NAMES", value: names, problem: "names no Job; give comma-separated Job names such as \"sync-a,sync-b\"")
             }

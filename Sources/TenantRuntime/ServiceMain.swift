@@ -1,5 +1,6 @@
 import Common
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A long-running service as both `provisioner` and `restarter` run it: health endpoints up
 /// first, SIGTERM and SIGINT turned into `shutdown`, `run` until it returns, then exit with its code.

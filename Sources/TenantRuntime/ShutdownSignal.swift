@@ -1,5 +1,6 @@
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Turns SIGTERM and SIGINT into a callback on a dispatch queue, so shutdown is an ordinary
 /// event: the callback cancels the sleeping loops, and the action in flight finishes first.

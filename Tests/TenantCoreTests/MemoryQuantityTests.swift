@@ -17,12 +17,17 @@ import Testing
         ("100m", 1),      // a fraction of a byte rounds up
         ("+2Mi", 2_097_152),
         ("7Ei", 8_070_450_532_247_928_832),
+        ("1.0000001", 2), // any non-zero fraction rounds up…
+        ("2.000", 2),     // …a zero one does not
+        ("1n", 1),
+        ("5E-3", 1),
+        ("9223372036854775807", Int64.max),
     ])
     func quantityParsesToBytes(text: String, bytes: Int64) {
         #expect(MemoryQuantity(text)?.bytes == bytes)
     }
 
-    @Test(arguments: ["", "Mi", "-1Gi", "1.2.3Mi", "1GB", "1 Gi x", "abc", "16Ei", "1e99", "1i"])
+    @Test(arguments: ["", "Mi", "-1Gi", "1.2.3Mi", "1GB", "1 Gi x", "abc", "16Ei", "1e99", "1i", "9223372036854775807.5"])
     func invalidQuantityIsRejected(text: String) {
         #expect(MemoryQuantity(text) == nil)
     }
