@@ -107,6 +107,10 @@ public actor Reconciler {
     /// request bodies and responses) leaves its garbage in malloc's arenas until then.
     private var createsSinceTrim = 0
     static let createsPerTrim = 1_000
+    /// Tests only: awaited inside the detached full plan, so a test can hold it there while an
+    /// account pass runs.
+    var fullPlanStarted: (@Sendable () async -> Void)?
+    func setFullPlanStarted(_ hook: @escaping @Sendable () async -> Void) { fullPlanStarted = hook }
 
     public init(store: any TenantStore, cache: any JobSource, queue: ActionQueue, template: JobTemplate, options: Options,
                 deleteBudget: DeleteBudget, logger: Logger, metrics: Metrics) {
@@ -279,8 +283,9 @@ public actor Reconciler {
     private func planEveryAccount(accounts: [String: Account], index: JobIndex, statuses: [String: AccountStatus], now: Date) async -> Plan {
         var lent = PlanMemo()
         swap(&lent, &memo)
-        let (template, namespace, policy) = (template, options.namespace, policy(now: now))
+        let (template, namespace, policy, started) = (template, options.namespace, policy(now: now), fullPlanStarted)
         let (plan, returned) = await Task.detached {
+            await started?()
             var memo = lent
             let plan = Planner.plan(accounts: accounts, index: index, statuses: statuses, template: template,
                                     namespace: namespace, policy: policy, now: now, memo: &memo)

@@ -36,4 +36,16 @@ import Testing
         fifo.removeAll()
         #expect(fifo.isEmpty)
     }
+
+    @Test func givesItsBufferBackAsItDrains() {
+        var fifo = FIFO<Int>()
+        for value in 0..<10_000 { fifo.append(value) }
+        let full = fifo.capacity
+        for _ in 0..<7_500 { _ = fifo.popFirst() }
+        #expect(fifo.capacity <= full / 2, "spent slots are not kept")
+        // Emptied by removing the last element by match (an urgent item replacing a queued one).
+        while fifo.count > 1 { _ = fifo.popFirst() }
+        #expect(fifo.removeFirst { $0 == 9_999 } == 9_999)
+        #expect(fifo.isEmpty && fifo.capacity == 0)
+    }
 }

@@ -221,4 +221,63 @@ struct ReconcilerWorld {
         let due = try await world.reconciler.fullPass(now: Self.now + 3601)
         #expect(due.plan.actions.map(\.verb) == ["restart"])
     }
+
+    @Test func aRebuiltJobListMakesThePassPlanEveryAccount() async throws {
+        let accounts = (1...3).map { Account(id: "acct-\($0)", config: ["tag": "v1"], generation: 1) }
+        let world = W(accounts: accounts)
+        world.jobs.set(accounts.map(W.liveJob))
+        _ = try await world.reconciler.fullPass(now: Self.now)
+        _ = try await world.reconciler.fullPass(now: Self.now + 5)
+        #expect(world.planned == 3, "the second pass had nothing to plan")
+        // The watch expired and the cache listed the Jobs again: changes may have been missed.
+        world.jobs.relist()
+        _ = try await world.reconciler.fullPass(now: Self.now + 10)
+        #expect(world.planned == 6)
+    }
+
+    @Test func anAccountPassGoesOnWhileAFullPlanIsMade() async throws {
+        let accounts = (1...3).map { Account(id: "acct-\($0)", config: ["tag": "v1"], generation: 1) }
+        let world = W(accounts: accounts)
+        world.jobs.set(accounts.map(W.liveJob))
+        let gate = Gate()
+        await world.reconciler.setFullPlanStarted { await gate.arriveAndWait() }
+        let full = Task { try await world.reconciler.fullPass(now: Self.now) }
+        await gate.waitForArrival()
+        // The first pass's plan of every account is held; a new account arrives by NOTIFY, and its
+        // pass runs on the reconciler meanwhile instead of waiting for the full plan.
+        world.store.setAccount(Account(id: "acct-new", config: ["tag": "v1"], generation: 1))
+        let notified = try await world.reconciler.accountPass(accountID: "acct-new", now: Self.now)
+        #expect(notified.plan.actions.map(\.verb) == ["create"])
+        gate.release()
+        // The full plan was made from the rows read before the newcomer: nothing to do, nothing
+        // queued twice.
+        #expect(try await full.value.plan.actions.isEmpty)
+        let queued = await world.work { _ in .done }
+        #expect(queued.map(\.key) == ["acct-new"])
+        // The newcomer's outcome brings it to the next pass, which finds its Job (the memo the
+        // full plan borrowed came back whole).
+        world.jobs.set((accounts + [Account(id: "acct-new", config: ["tag": "v1"], generation: 1)]).map(W.liveJob))
+        #expect(try await world.reconciler.fullPass(now: Self.now + 5).plan.actions.isEmpty)
+    }
+}
+
+/// Holds a task at a point until the test lets it go on.
+private final class Gate: Sendable {
+    private let arrived = AsyncStream<Void>.makeStream()
+    private let opened = AsyncStream<Void>.makeStream()
+
+    /// Called by the held task: says it is here, then waits for `release`.
+    func arriveAndWait() async {
+        arrived.continuation.yield()
+        for await _ in opened.stream { return }
+    }
+
+    func waitForArrival() async {
+        for await _ in arrived.stream { return }
+    }
+
+    func release() {
+        opened.continuation.yield()
+        opened.continuation.finish()
+    }
 }

@@ -130,6 +130,8 @@ final class ListedJobs: JobSource {
         var jobs: [String: JobSummary] = [:]
         /// Revision at which each name last changed.
         var changedAt: [String: UInt64] = [:]
+        /// The next `updates` hands out the whole list, as the cache does after a relist.
+        var relisted = false
     }
 
     private let state = Mutex(State())
@@ -145,9 +147,15 @@ final class ListedJobs: JobSource {
         }
     }
 
+    /// As after a watch expired (410) and the cache listed the Jobs again.
+    func relist() { state.withLock { $0.relisted = true } }
+
     func updates(since revision: UInt64?) -> (revision: UInt64, updates: JobCacheUpdates) {
         state.withLock { s in
-            guard let revision else { return (s.revision, .everything(s.jobs)) }
+            guard let revision, !s.relisted else {
+                s.relisted = false
+                return (s.revision, .everything(s.jobs))
+            }
             var changed: [String: JobSummary?] = [:]
             for (name, at) in s.changedAt where at > revision { changed[name] = .some(s.jobs[name]) }
             return (s.revision, .changed(changed))
