@@ -5,7 +5,9 @@
 public struct JobIndex: Sendable, Equatable {
     public let instance: String
     private var byName: [String: ObservedJob] = [:]
-    private var managedByAccount: [String?: JobGroup] = [:]
+    /// Names only: the Jobs themselves live once, in `byName` (two copies of every Job cost
+    /// 2.6 MB at 10,000 accounts, docs/benchmark.md).
+    private var managedByAccount: [String?: NameGroup] = [:]
     /// Jobs the label-selected cache cannot see (a Job without our labels holding an account's
     /// name, learned from a create's 409). Consulted only for names `byName` does not hold.
     public var unmanagedHolders: [String: ObservedJob] = [:]
@@ -32,11 +34,11 @@ public struct JobIndex: Sendable, Equatable {
 
     /// This instance's managed Jobs annotated with `accountID` (nil: without the annotation), by name.
     public func managedJobs(ofAccount accountID: String?) -> JobGroup {
-        managedByAccount[accountID] ?? .several([])
+        JobGroup(names: managedByAccount[accountID] ?? .several([]), jobs: byName)
     }
 
     /// The account ids (nil: none) that have managed Jobs.
-    public var accountsWithManagedJobs: Dictionary<String?, JobGroup>.Keys { managedByAccount.keys }
+    public var accountsWithManagedJobs: Dictionary<String?, NameGroup>.Keys { managedByAccount.keys }
 
     /// Adds the Job or replaces the one with its name.
     public mutating func upsert(_ job: ObservedJob) {
@@ -45,12 +47,11 @@ public struct JobIndex: Sendable, Equatable {
         guard job.isManaged(instance: instance) else { return }
         let key = job.accountID
         guard let group = managedByAccount.removeValue(forKey: key), !group.isEmpty else {
-            managedByAccount[key] = .one(job)
+            managedByAccount[key] = .one(job.name)
             return
         }
         var list = Array(group)
-        let position = list.firstIndex { job.name < $0.name } ?? list.endIndex
-        list.insert(job, at: position)
+        list.insert(job.name, at: list.firstIndex { job.name < $0 } ?? list.endIndex)
         managedByAccount[key] = .several(list)
     }
 
@@ -58,34 +59,48 @@ public struct JobIndex: Sendable, Equatable {
         guard let old = byName.removeValue(forKey: name), old.isManaged(instance: instance) else { return }
         let key = old.accountID
         guard let group = managedByAccount.removeValue(forKey: key) else { return }
-        let list = group.filter { $0.name != name }
+        let list = group.filter { $0 != name }
         if list.count == 1 { managedByAccount[key] = .one(list[0]) } else if !list.isEmpty { managedByAccount[key] = .several(list) }
     }
 }
 
-/// The managed Jobs of one account, by name: almost always exactly one, held then without an
-/// array of its own (10,000 accounts saved 10,000 array buffers, docs/benchmark.md).
-public enum JobGroup: RandomAccessCollection, Sendable, Equatable {
-    case one(ObservedJob)
+/// The names of one account's managed Jobs, in order: almost always exactly one, held then
+/// without an array of its own (10,000 accounts saved 10,000 array buffers, docs/benchmark.md).
+public enum NameGroup: RandomAccessCollection, Sendable, Equatable {
+    case one(String)
     /// None, or two and more.
-    case several([ObservedJob])
+    case several([String])
 
     public var startIndex: Int { 0 }
-
     public var endIndex: Int {
         switch self {
         case .one: 1
-        case .several(let jobs): jobs.count
+        case .several(let names): names.count
         }
     }
 
-    public subscript(position: Int) -> ObservedJob {
+    public subscript(position: Int) -> String {
         switch self {
-        case .one(let job):
+        case .one(let name):
             precondition(position == 0, "index out of range")
-            return job
-        case .several(let jobs):
-            return jobs[position]
+            return name
+        case .several(let names):
+            return names[position]
         }
+    }
+}
+
+/// The managed Jobs of one account, by name, read from the index's one copy of each Job.
+public struct JobGroup: RandomAccessCollection, Sendable {
+    let names: NameGroup
+    /// The index's Jobs by name (a reference to the same storage, not a copy).
+    let jobs: [String: ObservedJob]
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { names.count }
+
+    public subscript(position: Int) -> ObservedJob {
+        // Every name in a group is in `byName`: `upsert` and `remove` change both together.
+        jobs[names[position]]!
     }
 }
