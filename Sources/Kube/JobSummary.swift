@@ -1,3 +1,4 @@
+import Common
 import FoundationEssentials
 
 /// The fields of a Job the operator reads, and nothing else: what `JobCache` keeps for each of up
@@ -8,8 +9,8 @@ public struct JobSummary: Sendable, Equatable, Decodable {
     public var namespace: String
     public var uid: String
     public var resourceVersion: String
-    public var labels: [String: String]
-    public var annotations: [String: String]
+    public var labels: StringPairs
+    public var annotations: StringPairs
     public var creationTimestamp: Date?
     /// Set while a deletion waits for finalizers (Foreground propagation waits for the pods).
     public var deletionTimestamp: Date?
@@ -18,8 +19,8 @@ public struct JobSummary: Sendable, Equatable, Decodable {
     public var succeeded: Int32
     public var failed: Int32
 
-    public init(name: String, namespace: String, uid: String, resourceVersion: String, labels: [String: String] = [:],
-                annotations: [String: String] = [:], creationTimestamp: Date? = nil, deletionTimestamp: Date? = nil,
+    public init(name: String, namespace: String, uid: String, resourceVersion: String, labels: StringPairs = [:],
+                annotations: StringPairs = [:], creationTimestamp: Date? = nil, deletionTimestamp: Date? = nil,
                 conditions: [JobCondition] = [], active: Int32 = 0, succeeded: Int32 = 0, failed: Int32 = 0) {
         self.name = name
         self.namespace = namespace
@@ -36,10 +37,10 @@ public struct JobSummary: Sendable, Equatable, Decodable {
     }
 
     public init(_ job: Job) {
-        var annotations = job.metadata.annotations ?? [:]
-        annotations.removeValue(forKey: Self.droppedAnnotation)
+        var annotations = StringPairs(job.metadata.annotations ?? [:])
+        annotations[Self.droppedAnnotation] = nil
         self.init(name: job.metadata.name ?? "", namespace: job.metadata.namespace ?? "", uid: job.metadata.uid ?? "",
-                  resourceVersion: job.metadata.resourceVersion ?? "", labels: job.metadata.labels ?? [:],
+                  resourceVersion: job.metadata.resourceVersion ?? "", labels: StringPairs(job.metadata.labels ?? [:]),
                   annotations: annotations, creationTimestamp: job.metadata.creationTimestamp,
                   deletionTimestamp: job.metadata.deletionTimestamp, conditions: job.status?.conditions ?? [],
                   active: job.status?.active ?? 0, succeeded: job.status?.succeeded ?? 0, failed: job.status?.failed ?? 0)
@@ -59,9 +60,9 @@ public struct JobSummary: Sendable, Equatable, Decodable {
         namespace = try m.decodeIfPresent(String.self, forKey: .namespace) ?? ""
         uid = try m.decodeIfPresent(String.self, forKey: .uid) ?? ""
         resourceVersion = try m.decodeIfPresent(String.self, forKey: .resourceVersion) ?? ""
-        labels = try m.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
-        annotations = try m.decodeIfPresent([String: String].self, forKey: .annotations) ?? [:]
-        annotations.removeValue(forKey: Self.droppedAnnotation)
+        labels = try m.decodeIfPresent(StringPairs.self, forKey: .labels) ?? [:]
+        annotations = try m.decodeIfPresent(StringPairs.self, forKey: .annotations) ?? [:]
+        annotations[Self.droppedAnnotation] = nil
         creationTimestamp = try m.decodeIfPresent(Date.self, forKey: .creationTimestamp)
         deletionTimestamp = try m.decodeIfPresent(Date.self, forKey: .deletionTimestamp)
         if c.contains(.status), try !c.decodeNil(forKey: .status) {
@@ -92,10 +93,9 @@ public struct JobSummary: Sendable, Equatable, Decodable {
     /// earlier copies: ten thousand Jobs carry the same few keys, stored once instead of 10,000 times.
     func interned(_ strings: inout StringInterner) -> JobSummary {
         var copy = self
-        copy.labels = Dictionary(uniqueKeysWithValues: labels.map { key, value in
-            (strings.intern(key), StringInterner.sharedLabelValueKeys.contains(key) ? strings.intern(value) : value)
-        })
-        copy.annotations = Dictionary(uniqueKeysWithValues: annotations.map { (strings.intern($0.key), $0.value) })
+        copy.labels = labels.mapStrings(key: { strings.intern($0) },
+                                        value: { key, value in StringInterner.sharedLabelValueKeys.contains(key) ? strings.intern(value) : value })
+        copy.annotations = annotations.mapStrings(key: { strings.intern($0) }, value: { _, value in value })
         copy.conditions = conditions.map { c in
             var c = c
             c.type = strings.intern(c.type)

@@ -1,3 +1,4 @@
+import Common
 /// The labels and annotations SPEC "Kubernetes objects" puts on every managed Job.
 public enum ManagedMetadata {
     public static let managedByLabel = "app.kubernetes.io/managed-by"
@@ -16,7 +17,7 @@ public enum ManagedMetadata {
     }
 
     /// Whether labels mark an object as managed by this instance; only those are ever deleted or recreated.
-    public static func isManaged(labels: [String: String], instance: String) -> Bool {
+    public static func isManaged(labels: StringPairs, instance: String) -> Bool {
         labels[managedByLabel] == managedByValue && labels[instanceLabel] == instance
     }
 }

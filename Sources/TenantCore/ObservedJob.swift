@@ -1,3 +1,4 @@
+import Common
 import FoundationEssentials
 
 /// What the runtime's watch cache knows of a Job: enough to plan, nothing the planner would
@@ -5,8 +6,8 @@ import FoundationEssentials
 public struct ObservedJob: Sendable, Equatable {
     public var name: String
     public var uid: String
-    public var labels: [String: String]
-    public var annotations: [String: String]
+    public var labels: StringPairs
+    public var annotations: StringPairs
     public var creationTimestamp: Date?
     /// Set once a delete was accepted; the Job lingers until Foreground deletion removed its pods.
     public var deletionTimestamp: Date?
@@ -17,7 +18,7 @@ public struct ObservedJob: Sendable, Equatable {
     public var failedReason: String?
     public var failedMessage: String?
 
-    public init(name: String, uid: String, labels: [String: String] = [:], annotations: [String: String] = [:], creationTimestamp: Date? = nil,
+    public init(name: String, uid: String, labels: StringPairs = [:], annotations: StringPairs = [:], creationTimestamp: Date? = nil,
                 deletionTimestamp: Date? = nil, completedAt: Date? = nil, failedAt: Date? = nil, failedReason: String? = nil, failedMessage: String? = nil) {
         self.name = name
         self.uid = uid

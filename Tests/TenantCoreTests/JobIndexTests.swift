@@ -1,15 +1,16 @@
+import Common
 import Foundation
 import Testing
 @testable import TenantCore
 
 @Suite struct JobIndexTests {
     static func job(_ name: String, account: String?, managed: Bool = true, instance: String = "default", uid: String = "u") -> ObservedJob {
-        var labels: [String: String] = [:]
+        var labels: StringPairs = [:]
         if managed {
             labels[ManagedMetadata.managedByLabel] = ManagedMetadata.managedByValue
             labels[ManagedMetadata.instanceLabel] = instance
         }
-        var annotations: [String: String] = [:]
+        var annotations: StringPairs = [:]
         if let account { annotations[ManagedMetadata.accountIDAnnotation] = account }
         return ObservedJob(name: name, uid: uid, labels: labels, annotations: annotations)
     }

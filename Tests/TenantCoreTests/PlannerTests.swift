@@ -52,8 +52,8 @@ struct PlannerWorld {
         return ObservedJob(
             name: desired.name,
             uid: uid ?? "uid-\(desired.name)",
-            labels: (metadata["labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
-            annotations: (metadata["annotations"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+            labels: StringPairs((metadata["labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)),
+            annotations: StringPairs((metadata["annotations"]?.objectValue ?? [:]).compactMapValues(\.stringValue)),
             creationTimestamp: now - 3600
         )
     }

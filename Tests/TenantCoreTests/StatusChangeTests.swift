@@ -164,7 +164,7 @@ import Testing
 
     static func job(_ account: String, uid: String, instance: String = "default", managed: Bool = true, completed: Bool = false,
                     failed: Bool = false, terminating: Bool = false) -> ObservedJob {
-        var labels = ["tenant-provisioner/instance": instance, "tenant-provisioner/account": account]
+        var labels: StringPairs = ["tenant-provisioner/instance": instance, "tenant-provisioner/account": account]
         if managed { labels["app.kubernetes.io/managed-by"] = "tenant-provisioner" }
         return ObservedJob(name: "worker-\(account)", uid: uid, labels: labels, annotations: ["tenant-provisioner/account-id": account],
                            creationTimestamp: created, deletionTimestamp: terminating ? created + 5 : nil,

@@ -37,8 +37,8 @@ struct ReconcilerWorld {
         let rendered = try! ExecutorWorld.template.render(account: account, namespace: "tenants", instance: "default")
         let metadata = rendered.manifest["metadata"]!
         return JobSummary(name: rendered.name, namespace: "tenants", uid: "uid-\(rendered.name)-\(account.generation)", resourceVersion: "1",
-                          labels: (metadata["labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
-                          annotations: (metadata["annotations"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+                          labels: StringPairs((metadata["labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)),
+                          annotations: StringPairs((metadata["annotations"]?.objectValue ?? [:]).compactMapValues(\.stringValue)),
                           creationTimestamp: ReconcilerTests.now - 60, active: 1)
     }
 
