@@ -21,13 +21,44 @@ public struct AccountStatus: Sendable, Equatable {
     /// The account generation the current Job was rendered from (set when the runtime creates it).
     public var observedGeneration: Int64?
     public var lastSuccessAt: Date?
-    public var lastFailureAt: Date?
-    public var consecutiveFailures: Int
-    public var nextRestartAt: Date?
-    public var memoryOverride: String?
-    /// `JobTemplate.contentHash` of the template `memoryOverride` was computed against.
-    public var memoryOverrideTemplate: String?
-    public var message: String?
+    /// What only an account with failures, an OOM escalation or a message has, boxed: nil for
+    /// the running accounts that make up almost all rows (the status mirror holds one row per
+    /// account; 80 bytes less each, docs/benchmark.md).
+    private var rare: Rare?
+
+    /// Immutable, so copies share it; a change builds a new one.
+    private final class Rare: Sendable, Equatable {
+        let lastFailureAt: Date?
+        let consecutiveFailures: Int
+        let nextRestartAt: Date?
+        let memoryOverride: String?
+        let memoryOverrideTemplate: String?
+        let message: String?
+
+        init(lastFailureAt: Date?, consecutiveFailures: Int, nextRestartAt: Date?, memoryOverride: String?,
+             memoryOverrideTemplate: String?, message: String?) {
+            self.lastFailureAt = lastFailureAt
+            self.consecutiveFailures = consecutiveFailures
+            self.nextRestartAt = nextRestartAt
+            self.memoryOverride = memoryOverride
+            self.memoryOverrideTemplate = memoryOverrideTemplate
+            self.message = message
+        }
+
+        /// nil when every field has its default.
+        static func make(lastFailureAt: Date?, consecutiveFailures: Int, nextRestartAt: Date?, memoryOverride: String?,
+                         memoryOverrideTemplate: String?, message: String?) -> Rare? {
+            if lastFailureAt == nil, consecutiveFailures == 0, nextRestartAt == nil, memoryOverride == nil,
+               memoryOverrideTemplate == nil, message == nil { return nil }
+            return Rare(lastFailureAt: lastFailureAt, consecutiveFailures: consecutiveFailures, nextRestartAt: nextRestartAt,
+                        memoryOverride: memoryOverride, memoryOverrideTemplate: memoryOverrideTemplate, message: message)
+        }
+
+        static func == (a: Rare, b: Rare) -> Bool {
+            a.lastFailureAt == b.lastFailureAt && a.consecutiveFailures == b.consecutiveFailures && a.nextRestartAt == b.nextRestartAt
+                && a.memoryOverride == b.memoryOverride && a.memoryOverrideTemplate == b.memoryOverrideTemplate && a.message == b.message
+        }
+    }
 
     public init(accountID: String, jobName: String? = nil, jobUID: String? = nil, phase: JobPhase, observedGeneration: Int64? = nil,
                 lastSuccessAt: Date? = nil, lastFailureAt: Date? = nil, consecutiveFailures: Int = 0, nextRestartAt: Date? = nil,
@@ -38,12 +69,41 @@ public struct AccountStatus: Sendable, Equatable {
         self.phase = phase
         self.observedGeneration = observedGeneration
         self.lastSuccessAt = lastSuccessAt
-        self.lastFailureAt = lastFailureAt
-        self.consecutiveFailures = consecutiveFailures
-        self.nextRestartAt = nextRestartAt
-        self.memoryOverride = memoryOverride
-        self.memoryOverrideTemplate = memoryOverrideTemplate
-        self.message = message
+        self.rare = Rare.make(lastFailureAt: lastFailureAt, consecutiveFailures: consecutiveFailures, nextRestartAt: nextRestartAt,
+                              memoryOverride: memoryOverride, memoryOverrideTemplate: memoryOverrideTemplate, message: message)
+    }
+
+    public var lastFailureAt: Date? {
+        get { rare?.lastFailureAt }
+        set { change(lastFailureAt: newValue) }
+    }
+    public var consecutiveFailures: Int {
+        get { rare?.consecutiveFailures ?? 0 }
+        set { change(consecutiveFailures: newValue) }
+    }
+    public var nextRestartAt: Date? {
+        get { rare?.nextRestartAt }
+        set { change(nextRestartAt: newValue) }
+    }
+    public var memoryOverride: String? {
+        get { rare?.memoryOverride }
+        set { change(memoryOverride: newValue) }
+    }
+    /// `JobTemplate.contentHash` of the template `memoryOverride` was computed against.
+    public var memoryOverrideTemplate: String? {
+        get { rare?.memoryOverrideTemplate }
+        set { change(memoryOverrideTemplate: newValue) }
+    }
+    public var message: String? {
+        get { rare?.message }
+        set { change(message: newValue) }
+    }
+
+    private mutating func change(lastFailureAt: Date?? = nil, consecutiveFailures: Int? = nil, nextRestartAt: Date?? = nil,
+                                 memoryOverride: String?? = nil, memoryOverrideTemplate: String?? = nil, message: String?? = nil) {
+        rare = Rare.make(lastFailureAt: lastFailureAt ?? self.lastFailureAt, consecutiveFailures: consecutiveFailures ?? self.consecutiveFailures,
+                         nextRestartAt: nextRestartAt ?? self.nextRestartAt, memoryOverride: memoryOverride ?? self.memoryOverride,
+                         memoryOverrideTemplate: memoryOverrideTemplate ?? self.memoryOverrideTemplate, message: message ?? self.message)
     }
 
     /// Timestamps go through PostgreSQL (microseconds) and Kubernetes (seconds); a second of

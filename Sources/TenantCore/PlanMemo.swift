@@ -14,10 +14,10 @@ public struct PlanMemo: Sendable {
         /// Two plain names never collide; only a hashed name can equal another name.
         var isPlain: Bool
         var key: RenderKey?
-        var hash: String?
+        var hash: SpecDigest?
 
         /// The remembered hash, if it was computed for this very key.
-        func hash(for key: RenderKey) -> String? { self.key == key ? hash : nil }
+        func hash(for key: RenderKey) -> SpecDigest? { self.key == key ? hash : nil }
     }
 
     private var entries: [String: Entry] = [:]
@@ -45,14 +45,17 @@ public struct PlanMemo: Sendable {
 
     /// The remembered hash, if it was computed for this very key.
     public func hash(accountID: String, key: RenderKey) -> String? {
-        entries[accountID]?.hash(for: key)
+        entries[accountID]?.hash(for: key)?.hex
     }
 
     /// Remembers the spec hash of the account's Job rendered for `key`. An account the planner
     /// has not named yet (it was never planned) is not remembered.
     public mutating func remember(_ hash: String, accountID: String, key: RenderKey) {
-        entries[accountID]?.key = key
-        entries[accountID]?.hash = hash
+        guard entries[accountID] != nil else { return }
+        // Not a SHA-256 in hex (cannot happen with `SpecHash`): nothing remembered, rendered next time.
+        let digest = SpecDigest(hex: hash)
+        entries[accountID]?.key = digest == nil ? nil : key
+        entries[accountID]?.hash = digest
     }
 
     /// Forgets accounts no longer in the table.

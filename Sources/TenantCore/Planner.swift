@@ -217,7 +217,7 @@ struct PlanBuilder {
         }
     }
 
-    private mutating func planExisting(_ job: ObservedJob, order: JobOrder, remembered: String?, status: AccountStatus?) {
+    private mutating func planExisting(_ job: ObservedJob, order: JobOrder, remembered: SpecDigest?, status: AccountStatus?) {
         if job.isTerminating {
             add(.waitForDeletion(jobName: job.name, accountID: order.accountID), key: job.name)
             return
@@ -226,14 +226,17 @@ struct PlanBuilder {
             planFailed(job, failedAt: failedAt, order: order, status: status)
             return
         }
+        // The common case, a Job in place with the remembered hash, compares 32 bytes and builds
+        // no string.
+        let inPlace = remembered?.matches(job.specHash) == true
         let specHash: String
         do {
-            if let remembered { specHash = remembered } else { specHash = try desiredHash(order) }
+            if let remembered { specHash = inPlace ? job.specHash! : remembered.hex } else { specHash = try desiredHash(order) }
         } catch {
             add(.renderFailed(accountID: order.accountID, message: error.problem), key: order.name)
             return
         }
-        if job.specHash != specHash {
+        if !inPlace, job.specHash != specHash {
             var reason = Self.driftReason(job: job, specHash: specHash, generation: order.generation, status: status)
             if job.completedAt != nil { reason += " after the Job completed" }
             add(.recreate(old: job, successor: order, specHash: specHash, reason: reason), key: job.name)

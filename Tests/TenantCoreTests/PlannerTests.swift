@@ -414,10 +414,11 @@ struct PlannerWorld {
         #expect(world.plan(memo: &memo).actions.isEmpty)
         #expect(memo.hash(accountID: "acme", key: W.order(acme).key) == W.desired(acme).specHash)
         // A remembered hash that differs from the Job's: the planner trusts it, so it rendered nothing.
-        memo.remember("remembered", accountID: "acme", key: W.order(acme).key)
+        let remembered = String(repeating: "ab", count: 32)
+        memo.remember(remembered, accountID: "acme", key: W.order(acme).key)
         let plan = world.plan(memo: &memo)
-        #expect(plan.actions == [.recreate(old: W.job(for: acme), successor: W.order(acme), specHash: "remembered",
-                                           reason: "spec changed (template or account data; spec hash \(W.desired(acme).specHash.prefix(12)) → remembered)")])
+        #expect(plan.actions == [.recreate(old: W.job(for: acme), successor: W.order(acme), specHash: remembered,
+                                           reason: "spec changed (template or account data; spec hash \(W.desired(acme).specHash.prefix(12)) → \(remembered.prefix(12)))")])
     }
 
     @Test func aNewGenerationOrMemoryOverrideIsNotTakenFromTheRememberedHash() {

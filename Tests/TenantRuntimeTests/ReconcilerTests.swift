@@ -59,6 +59,8 @@ struct ReconcilerWorld {
 @Suite struct ReconcilerTests {
     typealias W = ReconcilerWorld
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    /// A spec hash no render of the test template gives.
+    static let hashFromTheCreate = String(repeating: "c0", count: 32)
 
     @Test func aCreateRefusedForItsAccountDataIsNotQueuedAgainUntilTheAccountChanges() async throws {
         let world = W(accounts: [ExecutorWorld.acme])
@@ -118,13 +120,13 @@ struct ReconcilerWorld {
         while await !world.queue.busyKeys().isEmpty, let item = await world.queue.next() {
             created = item
             var outcome = ActionOutcome(item: item, result: .done, newUID: "uid-tenant-acme")
-            outcome.specHash = "hash-from-the-create"
+            outcome.specHash = Self.hashFromTheCreate
             await world.reconciler.note(outcome, now: Self.now)
             await world.queue.finished(item.key)
         }
         #expect(created?.action.verb == "create")
         var job = W.managedJob("tenant-acme", accountID: "acme")
-        job.annotations[ManagedMetadata.specHashAnnotation] = "hash-from-the-create"
+        job.annotations[ManagedMetadata.specHashAnnotation] = Self.hashFromTheCreate
         world.jobs.set([job])
         let report = try await world.reconciler.fullPass(now: Self.now + 1)
         #expect(report.plan.actions.isEmpty)
