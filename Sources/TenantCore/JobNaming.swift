@@ -14,13 +14,17 @@ public enum JobNaming {
     /// The longest prefix that leaves room for `-` and the hash.
     public static let maxPrefixLength = DNSName.maxLabelLength - 1 - hashLength
 
+    /// The name of an account whose id is its own slug and fits (what `name` returns when its
+    /// suffix is the id itself).
+    static func plainName(prefix: String, accountID: String) -> String { prefix + "-" + accountID }
+
     /// The Job name `<prefix>-<suffix>` and the suffix (also `{{ account_slug }}` and the
     /// `tenant-provisioner/account` label). `prefix` must have passed `prefixProblem`.
     public static func name(prefix: String, accountID: String) -> (name: String, suffix: String) {
         let slug = slug(accountID)
         let available = DNSName.maxLabelLength - prefix.utf8.count - 1
         if slug == accountID && slug.utf8.count <= available {
-            return (prefix + "-" + slug, slug)
+            return (plainName(prefix: prefix, accountID: accountID), slug)
         }
         let hash = String(SHA256.hex(accountID.utf8).prefix(hashLength))
         // The slug is ASCII, so characters and bytes count alike.

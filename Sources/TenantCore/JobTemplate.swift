@@ -14,6 +14,10 @@ public struct JobTemplate: Sendable, Equatable {
     /// Every `{{ config.… }}` of the template, by line: what `check` looks up without rendering.
     let configLookups: [ConfigLookup]
 
+    /// Whether the template shows `{{ display_name }}`; if not, a provisioner need not keep
+    /// 10,000 display names in memory (they are not part of the rendered Job, so not of its hash).
+    public var usesDisplayName: Bool { root.uses(.displayName) }
+
     /// Parses and validates template text; `file` names it in errors.
     public static func parse(yaml: String, file: String) throws(TemplateError) -> JobTemplate {
         var reader = TemplateYAMLReader(file: file)

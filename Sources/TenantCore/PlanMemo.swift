@@ -20,7 +20,15 @@ public struct PlanMemo: Sendable {
         func hash(for key: RenderKey) -> SpecDigest? { self.key == key ? hash : nil }
     }
 
-    private var entries: [String: Entry] = [:]
+    /// What is kept per account: a plain name is not (it is `<prefix>-<id>`, rebuilt when asked;
+    /// 10,000 names kept cost 0.65 MB, docs/benchmark.md), a hashed one is.
+    private struct Stored {
+        var hashedName: String?
+        var key: RenderKey?
+        var hash: SpecDigest?
+    }
+
+    private var entries: [String: Stored] = [:]
     /// The accounts whose names are hashed, by name: the only ones that can share a name with
     /// another account (usually none), so a pass looks up just the names it plans.
     private(set) var hashedByName: [String: Set<String>] = [:]
@@ -32,20 +40,24 @@ public struct PlanMemo: Sendable {
 
     /// The account's entry, its name computed under `prefix` the first time.
     mutating func entry(accountID: String, prefix: String) -> Entry {
-        if let entry = entries[accountID] { return entry }
+        if let stored = entries[accountID] {
+            return Entry(name: stored.hashedName ?? JobNaming.plainName(prefix: prefix, accountID: accountID),
+                         isPlain: stored.hashedName == nil, key: stored.key, hash: stored.hash)
+        }
         let (name, suffix) = JobNaming.name(prefix: prefix, accountID: accountID)
-        let entry = Entry(name: name, isPlain: suffix == accountID)
-        entries[accountID] = entry
-        if !entry.isPlain { hashedByName[name, default: []].insert(accountID) }
-        return entry
+        let isPlain = suffix == accountID
+        entries[accountID] = Stored(hashedName: isPlain ? nil : name)
+        if !isPlain { hashedByName[name, default: []].insert(accountID) }
+        return Entry(name: name, isPlain: isPlain)
     }
 
     /// Whether the account's name is plain; nil when it has not been named yet.
-    func isPlain(accountID: String) -> Bool? { entries[accountID]?.isPlain }
+    func isPlain(accountID: String) -> Bool? { entries[accountID].map { $0.hashedName == nil } }
 
     /// The remembered hash, if it was computed for this very key.
     public func hash(accountID: String, key: RenderKey) -> String? {
-        entries[accountID]?.hash(for: key)?.hex
+        guard let stored = entries[accountID], stored.key == key else { return nil }
+        return stored.hash?.hex
     }
 
     /// Remembers the spec hash of the account's Job rendered for `key`. An account the planner

@@ -97,6 +97,16 @@ indirect enum TemplateNode: Sendable, Equatable {
         return out.sorted { ($0.line, $0.keys.joined(separator: ".")) < ($1.line, $1.keys.joined(separator: ".")) }
     }
 
+    /// Whether any value holds `placeholder`.
+    func uses(_ placeholder: Placeholder) -> Bool {
+        switch self {
+        case .literal: false
+        case .text(let segments): segments.contains { if case .placeholder(placeholder, _) = $0 { true } else { false } }
+        case .array(let items): items.contains { $0.uses(placeholder) }
+        case .object(let members): members.values.contains { $0.uses(placeholder) }
+        }
+    }
+
     private func collectConfigLookups(into out: inout [ConfigLookup]) {
         switch self {
         case .literal: return

@@ -353,7 +353,11 @@ public actor Reconciler {
             memo.retain { accounts.index(forKey: $0) != nil }
         }
         if !changed.isEmpty {
-            for account in try await store.accounts(ids: changed) { accounts[account.id] = account }
+            let keepNames = template.usesDisplayName
+            for var account in try await store.accounts(ids: changed) {
+                if !keepNames { account.displayName = nil }
+                accounts[account.id] = account
+            }
         }
         attention.formUnion(changed)
         attention.formUnion(removed)

@@ -133,4 +133,12 @@ import Testing
         #expect(requests == ["memory": "1Gi", "cpu": "1"])
     }
 
+
+    @Test func knowsWhetherItShowsTheDisplayName() throws {
+        #expect(try !JobTemplate.parse(yaml: TemplateFixtures.minimal(), file: "t.yaml").usesDisplayName)
+        let named = TemplateFixtures.minimal(containerLines: ["env:", "  - name: TENANT", "    value: \"for {{ display_name }}\""])
+        #expect(try JobTemplate.parse(yaml: named, file: "t.yaml").usesDisplayName)
+        let other = TemplateFixtures.minimal(containerLines: ["args: [\"{{ account_id }}\"]"])
+        #expect(try !JobTemplate.parse(yaml: other, file: "t.yaml").usesDisplayName)
+    }
 }
