@@ -93,8 +93,7 @@ public struct JobSummary: Sendable, Equatable, Decodable {
     /// earlier copies: ten thousand Jobs carry the same few keys, stored once instead of 10,000 times.
     func interned(_ strings: inout StringInterner) -> JobSummary {
         var copy = self
-        copy.labels = labels.mapStrings(key: { strings.intern($0) },
-                                        value: { key, value in StringInterner.sharedLabelValueKeys.contains(key) ? strings.intern(value) : value })
+        copy.labels = strings.intern(labels)
         copy.annotations = annotations.mapStrings(key: { strings.intern($0) }, value: { _, value in value })
         copy.conditions = conditions.map { c in
             var c = c
@@ -110,9 +109,29 @@ public struct JobSummary: Sendable, Equatable, Decodable {
 /// Returns one stored instance for equal strings, so repeated label keys share one heap buffer.
 struct StringInterner: Sendable {
     private var strings: Set<String> = []
+    /// When set, the only labels a cached Job keeps; the label sets are then alike from Job to
+    /// Job and stored once (`labelSets`).
+    let keptLabels: Set<String>?
+    private var labelSets: Set<StringPairs> = []
+
+    init(keptLabels: Set<String>? = nil) { self.keptLabels = keptLabels }
 
     /// Label keys whose values are the same on every managed Job, worth interning too.
     static let sharedLabelValueKeys: Set<String> = ["app.kubernetes.io/managed-by", "tenant-provisioner/instance"]
+
+    /// A Job's labels with keys (and the values of `sharedLabelValueKeys`) interned; with
+    /// `keptLabels`, only those, and the whole set shared with every Job that has the same.
+    mutating func intern(_ labels: StringPairs) -> StringPairs {
+        var kept = labels
+        if let keptLabels {
+            for (key, _) in labels where !keptLabels.contains(key) { kept[key] = nil }
+            if let index = labelSets.firstIndex(of: kept) { return labelSets[index] }
+        }
+        let interned = kept.mapStrings(key: { intern($0) },
+                                       value: { key, value in Self.sharedLabelValueKeys.contains(key) ? intern(value) : value })
+        if keptLabels != nil { labelSets.insert(interned) }
+        return interned
+    }
 
     mutating func intern(_ s: String) -> String {
         if let index = strings.firstIndex(of: s) { return strings[index] }

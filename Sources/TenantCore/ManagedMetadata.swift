@@ -12,6 +12,9 @@ public enum ManagedMetadata {
     public static let accountIDVariable = "ACCOUNT_ID"
 
     /// The label selector of the Jobs one instance manages (for LIST and WATCH).
+    /// The only labels the provisioner reads on its Jobs (`isManaged`); its Job cache keeps no other.
+    public static let readLabels: Set<String> = [managedByLabel, instanceLabel]
+
     public static func selector(instance: String) -> String {
         "\(managedByLabel)=\(managedByValue),\(instanceLabel)=\(instance)"
     }

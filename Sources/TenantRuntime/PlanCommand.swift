@@ -12,7 +12,8 @@ public enum PlanCommand {
         settings.dryRun = true
         let logger = deps.logger
         let client = KubeClient(config: deps.kube, rateLimit: settings.rateLimit, logger: logger)
-        let cache = JobCache(client: client, namespace: deps.namespace, labelSelector: ManagedMetadata.selector(instance: settings.instance), logger: logger)
+        let cache = JobCache(client: client, namespace: deps.namespace, labelSelector: ManagedMetadata.selector(instance: settings.instance),
+                             keptLabels: ManagedMetadata.readLabels, logger: logger)
         let store = ProvisionerStore(connection: PostgresConnection(config: deps.database, logger: logger), actor: settings.identity)
         let reconciler = Reconciler(store: store, cache: cache, queue: ActionQueue(), template: deps.template,
                                     options: .init(namespace: deps.namespace, instance: settings.instance, rerunAfterSuccess: settings.rerunAfterSuccess, dryRun: true),

@@ -58,7 +58,7 @@ public final class ProvisionerService: Sendable {
         logger = deps.logger
         client = KubeClient(config: deps.kube, rateLimit: s.rateLimit, logger: deps.logger.with(["component": "kube"]))
         cache = JobCache(client: client, namespace: deps.namespace, labelSelector: ManagedMetadata.selector(instance: s.instance),
-                         logger: deps.logger.with(["component": "job-cache"]))
+                         keptLabels: ManagedMetadata.readLabels, logger: deps.logger.with(["component": "job-cache"]))
         store = ProvisionerStore(connection: PostgresConnection(config: deps.database, logger: deps.logger), actor: s.identity)
         reconciler = Reconciler(store: store, cache: cache, queue: queue, template: deps.template,
                                 options: .init(namespace: deps.namespace, instance: s.instance, rerunAfterSuccess: s.rerunAfterSuccess,

@@ -10,9 +10,9 @@ import TestSupport
 
     /// Runs a cache for `body` and stops it afterwards.
     static func withCache(_ emulator: KubeEmulator, pageSize: Int = 500, backoff: Backoff = Backoff(initial: 0.1, factor: 2, maximum: 1),
-                          _ body: (JobCache, KubeClient) async throws -> Void) async throws {
+                          keptLabels: Set<String>? = nil, _ body: (JobCache, KubeClient) async throws -> Void) async throws {
         let client = try Fixtures.client(emulator)
-        let cache = JobCache(client: client, namespace: "default", labelSelector: selector, pageSize: pageSize,
+        let cache = JobCache(client: client, namespace: "default", labelSelector: selector, keptLabels: keptLabels, pageSize: pageSize,
                              watchTimeoutSeconds: 60, backoff: backoff, logger: .disabled)
         let runner = Task { await cache.run() }
         do {
@@ -39,6 +39,26 @@ import TestSupport
                 let lists = try await emulator.requests().log.filter { $0.verb == "list" && $0.resource == "jobs" }
                 #expect(lists.count == 3)
                 #expect(lists.allSatisfy { ($0.query ?? "").contains("limit=3") })
+            }
+        }
+    }
+
+    /// Listed or watched, a Job keeps only the labels asked for (all by default).
+    @Test func keepsOnlyTheLabelsAskedFor() async throws {
+        try await KubeEmulator.with { emulator in
+            let client = try Fixtures.client(emulator)
+            let labels = Self.managed.merging(["tenant-provisioner/account": "a1", "team": "x"]) { a, _ in a }
+            _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("listed", labels: labels), as: Job.self)
+            try await Self.withCache(emulator, keptLabels: ["app.kubernetes.io/managed-by"]) { cache, client in
+                #expect(await cache.waitForSync(timeout: 10))
+                _ = try await client.create(.jobs, namespace: "default", body: Fixtures.job("watched", labels: labels), as: Job.self)
+                #expect(await poll(timeout: 10) { cache.job(named: "watched") != nil })
+                #expect(cache.job(named: "listed")?.labels == StringPairs(Self.managed))
+                #expect(cache.job(named: "watched")?.labels == StringPairs(Self.managed))
+            }
+            try await Self.withCache(emulator) { cache, _ in
+                #expect(await cache.waitForSync(timeout: 10))
+                #expect(cache.job(named: "listed")?.labels == StringPairs(labels))
             }
         }
     }
