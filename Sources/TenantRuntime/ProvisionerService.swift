@@ -59,7 +59,9 @@ public final class ProvisionerService: Sendable {
         client = KubeClient(config: deps.kube, rateLimit: s.rateLimit, logger: deps.logger.with(["component": "kube"]))
         cache = JobCache(client: client, namespace: deps.namespace, labelSelector: ManagedMetadata.selector(instance: s.instance),
                          keptLabels: ManagedMetadata.readLabels, logger: deps.logger.with(["component": "job-cache"]))
-        store = ProvisionerStore(connection: PostgresConnection(config: deps.database, logger: deps.logger), actor: s.identity)
+        let cache = self.cache
+        store = ProvisionerStore(connection: PostgresConnection(config: deps.database, logger: deps.logger), actor: s.identity,
+                                 jobStrings: { name in cache.job(named: name).map { ($0.name, $0.uid) } })
         reconciler = Reconciler(store: store, cache: cache, queue: queue, template: deps.template,
                                 options: .init(namespace: deps.namespace, instance: s.instance, rerunAfterSuccess: s.rerunAfterSuccess,
                                                restart: s.restart.policy, dryRun: s.dryRun),

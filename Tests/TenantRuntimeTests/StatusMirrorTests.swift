@@ -96,4 +96,21 @@ import TestSupport
         mirror.load(["a": AccountStatus(accountID: "a", phase: .pending)], at: load)
         #expect(mirror.all()?["a"]?.phase == .running)
     }
+
+    /// Rows take the cached Job's strings only where they are equal: a row is never changed by it.
+    @Test func rowsShareTheCachedJobsStringsWithoutChangingAnyValue() async throws {
+        try await TestDatabase.with(migrated: true) { db in
+            let cached: [String: (name: String, uid: String)] = ["job-a": ("job-a", "uid-a"), "job-b": ("job-b", "uid-b-newer")]
+            let store = ProvisionerStore(connection: db.connect(), actor: "test", jobStrings: { cached[$0] })
+            let rows = [AccountStatus(accountID: "a", jobName: "job-a", jobUID: "uid-a", phase: .running),
+                        AccountStatus(accountID: "b", jobName: "job-b", jobUID: "uid-b-older", phase: .running),
+                        AccountStatus(accountID: "c", jobName: "job-c", jobUID: "uid-c", phase: .pending),
+                        AccountStatus(accountID: "d", phase: .inactive)]
+            try await store.record(statuses: rows, audit: [])
+            let expected = Dictionary(uniqueKeysWithValues: rows.map { ($0.accountID, $0) })
+            #expect(try await store.mirroredStatuses(reload: true) == expected)
+            #expect(try await store.mirroredStatuses(reload: false) == expected)
+            await store.connection.close()
+        }
+    }
 }
