@@ -1,5 +1,6 @@
 import Common
 import CCurl
+import Dispatch
 import Synchronization
 
 /// Drives every ordinary request from one thread with libcurl's multi interface: a transfer is
@@ -30,6 +31,10 @@ final class CurlMultiLoop: Sendable {
         let incoming = Mutex<[Entry]>([])
         let started = Atomic<Bool>(false)
         let stopped = Atomic<Bool>(false)
+        /// Signalled by `start` and `deinit`: with no transfer, the thread waits on this, outside
+        /// libcurl. A thread parked in `curl_multi_poll` woke up during `exit()` after libcurl's
+        /// libraries were torn down (krb5 aborted the benchmark at its exit).
+        let work = DispatchSemaphore(value: 0)
 
         init(multi: UnsafeMutableRawPointer) { self.multi = multi }
         deinit { curl_multi_cleanup(multi) }
@@ -52,6 +57,7 @@ final class CurlMultiLoop: Sendable {
     /// No transfer is left (each holds its transport, which holds this loop): the thread ends.
     deinit {
         state.stopped.store(true, ordering: .releasing)
+        state.work.signal()
         wake()
     }
 
@@ -64,6 +70,7 @@ final class CurlMultiLoop: Sendable {
             let state = self.state
             startThread(name: name) { CurlMultiLoop.run(state) }
         }
+        state.work.signal()
         wake()
     }
 
@@ -74,6 +81,12 @@ final class CurlMultiLoop: Sendable {
         let multi = state.multi
         var active: [UnsafeMutableRawPointer: Entry] = [:]
         while !state.stopped.load(ordering: .acquiring) {
+            if active.isEmpty, state.incoming.withLock({ $0.isEmpty }) {
+                // Every `start` signals, so after a burst the count is high and these waits return
+                // at once until it is spent: a few microseconds, never a lost wake-up.
+                state.work.wait()
+                continue
+            }
             for entry in state.incoming.withLock({ list in defer { list.removeAll(keepingCapacity: true) }; return list }) {
                 if entry.transfer.isCancelled {
                     entry.completion(entry.handle, CURLE_ABORTED_BY_CALLBACK)
