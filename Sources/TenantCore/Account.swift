@@ -4,19 +4,48 @@ import Common
 public struct Account: Sendable, Equatable {
     public var id: String
     public var isActive: Bool
-    public var displayName: String?
-    /// The `config` jsonb column. Normally an object; anything else only breaks `{{ config.KEY }}`
-    /// lookups and `config.env`, which are reported per account.
-    public var config: JSONValue
     /// Bumped by a database trigger on every change an admin makes; part of the spec hash.
     public var generation: Int64
+    /// The display name and a config other than `{}`, boxed: nil for the many accounts without
+    /// either (the provisioner keeps one row per account; 32 bytes less each, docs/benchmark.md).
+    private var details: Details?
+
+    /// Immutable, so copies share it; a change builds a new one.
+    private final class Details: Sendable, Equatable {
+        let displayName: String?
+        let config: JSONValue
+
+        init(displayName: String?, config: JSONValue) {
+            self.displayName = displayName
+            self.config = config
+        }
+
+        static func make(displayName: String?, config: JSONValue) -> Details? {
+            displayName == nil && config == Account.emptyConfig ? nil : Details(displayName: displayName, config: config)
+        }
+
+        static func == (a: Details, b: Details) -> Bool { a.displayName == b.displayName && a.config == b.config }
+    }
+
+    static let emptyConfig = JSONValue.object([:])
 
     public init(id: String, isActive: Bool = true, displayName: String? = nil, config: JSONValue = .object([:]), generation: Int64 = 1) {
         self.id = id
         self.isActive = isActive
-        self.displayName = displayName
-        self.config = config
         self.generation = generation
+        self.details = Details.make(displayName: displayName, config: config)
+    }
+
+    public var displayName: String? {
+        get { details?.displayName }
+        set { details = Details.make(displayName: newValue, config: config) }
+    }
+
+    /// The `config` jsonb column. Normally an object; anything else only breaks `{{ config.KEY }}`
+    /// lookups and `config.env`, which are reported per account.
+    public var config: JSONValue {
+        get { details?.config ?? Self.emptyConfig }
+        set { details = Details.make(displayName: displayName, config: newValue) }
     }
 
     /// `config.env`: environment variables added to every container and init container.

@@ -24,8 +24,13 @@ public struct PlanMemo: Sendable {
     /// 10,000 names kept cost 0.65 MB, docs/benchmark.md), a hashed one is.
     private struct Stored {
         var hashedName: String?
-        var key: RenderKey?
-        var hash: SpecDigest?
+        /// Key and hash together, in one optional (two optionals cost 16 bytes more a slot).
+        var remembered: Remembered?
+    }
+
+    private struct Remembered {
+        var key: RenderKey
+        var hash: SpecDigest
     }
 
     private var entries: [String: Stored] = [:]
@@ -42,7 +47,7 @@ public struct PlanMemo: Sendable {
     mutating func entry(accountID: String, prefix: String) -> Entry {
         if let stored = entries[accountID] {
             return Entry(name: stored.hashedName ?? JobNaming.plainName(prefix: prefix, accountID: accountID),
-                         isPlain: stored.hashedName == nil, key: stored.key, hash: stored.hash)
+                         isPlain: stored.hashedName == nil, key: stored.remembered?.key, hash: stored.remembered?.hash)
         }
         let (name, suffix) = JobNaming.name(prefix: prefix, accountID: accountID)
         let isPlain = suffix == accountID
@@ -56,8 +61,8 @@ public struct PlanMemo: Sendable {
 
     /// The remembered hash, if it was computed for this very key.
     public func hash(accountID: String, key: RenderKey) -> String? {
-        guard let stored = entries[accountID], stored.key == key else { return nil }
-        return stored.hash?.hex
+        guard let remembered = entries[accountID]?.remembered, remembered.key == key else { return nil }
+        return remembered.hash.hex
     }
 
     /// Remembers the spec hash of the account's Job rendered for `key`. An account the planner
@@ -65,9 +70,7 @@ public struct PlanMemo: Sendable {
     public mutating func remember(_ hash: String, accountID: String, key: RenderKey) {
         guard entries[accountID] != nil else { return }
         // Not a SHA-256 in hex (cannot happen with `SpecHash`): nothing remembered, rendered next time.
-        let digest = SpecDigest(hex: hash)
-        entries[accountID]?.key = digest == nil ? nil : key
-        entries[accountID]?.hash = digest
+        entries[accountID]?.remembered = SpecDigest(hex: hash).map { Remembered(key: key, hash: $0) }
     }
 
     /// Forgets accounts no longer in the table.

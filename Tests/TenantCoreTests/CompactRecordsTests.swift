@@ -59,4 +59,20 @@ import Testing
         status.memoryOverride = nil
         #expect(status == plain)
     }
+
+    @Test func accountDetailsSetAndClear() {
+        var account = Account(id: "a")
+        let plain = account
+        #expect(account.config == .object([:]) && account.displayName == nil)
+        account.displayName = "Acme"
+        account.config = ["env": ["A": "1"]]
+        #expect(account.displayName == "Acme" && account.config["env"]?["A"] == "1")
+        #expect(plain.displayName == nil, "a copy is not changed by its original")
+        #expect(account == Account(id: "a", displayName: "Acme", config: ["env": ["A": "1"]]))
+        account.displayName = nil
+        #expect(account.config["env"]?["A"] == "1", "clearing one keeps the other")
+        account.config = .object([:])
+        #expect(account == plain)
+        #expect(Account(id: "a", config: .null).config == .null, "a null config is kept, not made {}")
+    }
 }
