@@ -196,6 +196,7 @@ public final class ProvisionerService: Sendable {
                     let report = try await reconciler.fullPass()
                     passSucceeded(report, full: true)
                     for (accountID, at) in report.scheduledRestarts { await trigger.schedule(account: accountID, at: at) }
+                    await reconciler.releaseMemory()
                     fullPassDue = Date().addingTimeInterval(deps.settings.pollInterval)
                 case .accounts(let ids):
                     for id in ids {
