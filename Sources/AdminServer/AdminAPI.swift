@@ -77,6 +77,9 @@ public struct AdminAPI: Sendable {
                 let account = query.get("account_id")
                 let action = query.get("action")
                 if let account { AccountRules.checkID(account, into: &errors) }
+                // schemathesis sent `action=%00…`: PostgreSQL text cannot hold a NUL, and the
+                // refusal came back as 503 instead of this 4xx.
+                if let action { AccountRules.checkFilter(action, field: "action", into: &errors) }
                 guard errors.isEmpty else { throw AdminError.invalid(errors) }
                 let result = try await self.pool.withConnection { db in
                     try await AdminStore.audit(db, accountID: account, action: action, page: page)

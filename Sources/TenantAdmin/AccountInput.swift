@@ -55,6 +55,13 @@ public enum AccountRules {
         }
     }
 
+    /// A free-text filter (`/audit?action=`): anything PostgreSQL text can hold, i.e. no NUL.
+    public static func checkFilter(_ value: String, field: String, into errors: inout FieldErrors) {
+        if value.unicodeScalars.contains(where: { $0.value == 0 }) {
+            errors.add(field, "must not contain a NUL character")
+        }
+    }
+
     public static func checkDisplayName(_ name: String, into errors: inout FieldErrors) {
         if name.unicodeScalars.count > maxDisplayNameLength {
             errors.add("display_name", "must be at most \(maxDisplayNameLength) characters")

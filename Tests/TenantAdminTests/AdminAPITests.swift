@@ -116,6 +116,10 @@ import Testing
             #expect(try await server.request("PATCH", "/accounts/dup", body: ["is_active": false], headers: ["If-Match": "soon"]).status == 422)
             #expect(try await server.request("PATCH", "/accounts/ghost", body: ["is_active": false]).status == 404)
             #expect(try await server.request("GET", "/accounts?limit=0").status == 422)
+            // A NUL in a filter is the request's fault (422), not the database's (it was a 503).
+            let nul = try await server.request("GET", "/audit?action=a%00b")
+            #expect(nul.status == 422)
+            #expect(nul.json["fields"]?["action"] == "must not contain a NUL character")
             #expect(try await server.request("GET", "/accounts?cursor=bogus").status == 422)
             #expect(try await server.request("GET", "/accounts?active=maybe").status == 422)
             // Nothing of the refused requests reached the table.
