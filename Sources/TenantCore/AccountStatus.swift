@@ -9,6 +9,8 @@ public enum JobPhase: String, Sendable, CaseIterable {
     case restartScheduled = "restart_scheduled"
     case deleting
     case inactive
+    /// Waiting for a free slot under `MAX_RUNNING_JOBS`; its place in line is in the message.
+    case queued
 }
 
 /// One row of `account_status`, written by the runtime; the planner reads it to know what was
@@ -34,35 +36,39 @@ public struct AccountStatus: Sendable, Equatable {
         let memoryOverride: String?
         let memoryOverrideTemplate: String?
         let message: String?
+        let queuedFor: String?
 
         init(lastFailureAt: Date?, consecutiveFailures: Int, nextRestartAt: Date?, memoryOverride: String?,
-             memoryOverrideTemplate: String?, message: String?) {
+             memoryOverrideTemplate: String?, message: String?, queuedFor: String?) {
             self.lastFailureAt = lastFailureAt
             self.consecutiveFailures = consecutiveFailures
             self.nextRestartAt = nextRestartAt
             self.memoryOverride = memoryOverride
             self.memoryOverrideTemplate = memoryOverrideTemplate
             self.message = message
+            self.queuedFor = queuedFor
         }
 
         /// nil when every field has its default.
         static func make(lastFailureAt: Date?, consecutiveFailures: Int, nextRestartAt: Date?, memoryOverride: String?,
-                         memoryOverrideTemplate: String?, message: String?) -> Rare? {
+                         memoryOverrideTemplate: String?, message: String?, queuedFor: String?) -> Rare? {
             if lastFailureAt == nil, consecutiveFailures == 0, nextRestartAt == nil, memoryOverride == nil,
-               memoryOverrideTemplate == nil, message == nil { return nil }
+               memoryOverrideTemplate == nil, message == nil, queuedFor == nil { return nil }
             return Rare(lastFailureAt: lastFailureAt, consecutiveFailures: consecutiveFailures, nextRestartAt: nextRestartAt,
-                        memoryOverride: memoryOverride, memoryOverrideTemplate: memoryOverrideTemplate, message: message)
+                        memoryOverride: memoryOverride, memoryOverrideTemplate: memoryOverrideTemplate, message: message,
+                        queuedFor: queuedFor)
         }
 
         static func == (a: Rare, b: Rare) -> Bool {
             a.lastFailureAt == b.lastFailureAt && a.consecutiveFailures == b.consecutiveFailures && a.nextRestartAt == b.nextRestartAt
                 && a.memoryOverride == b.memoryOverride && a.memoryOverrideTemplate == b.memoryOverrideTemplate && a.message == b.message
+                && a.queuedFor == b.queuedFor
         }
     }
 
     public init(accountID: String, jobName: String? = nil, jobUID: String? = nil, phase: JobPhase, observedGeneration: Int64? = nil,
                 lastSuccessAt: Date? = nil, lastFailureAt: Date? = nil, consecutiveFailures: Int = 0, nextRestartAt: Date? = nil,
-                memoryOverride: String? = nil, memoryOverrideTemplate: String? = nil, message: String? = nil) {
+                memoryOverride: String? = nil, memoryOverrideTemplate: String? = nil, message: String? = nil, queuedFor: String? = nil) {
         self.accountID = accountID
         self.jobName = jobName
         self.jobUID = jobUID
@@ -70,7 +76,8 @@ public struct AccountStatus: Sendable, Equatable {
         self.observedGeneration = observedGeneration
         self.lastSuccessAt = lastSuccessAt
         self.rare = Rare.make(lastFailureAt: lastFailureAt, consecutiveFailures: consecutiveFailures, nextRestartAt: nextRestartAt,
-                              memoryOverride: memoryOverride, memoryOverrideTemplate: memoryOverrideTemplate, message: message)
+                              memoryOverride: memoryOverride, memoryOverrideTemplate: memoryOverrideTemplate, message: message,
+                              queuedFor: queuedFor)
     }
 
     public var lastFailureAt: Date? {
@@ -98,12 +105,21 @@ public struct AccountStatus: Sendable, Equatable {
         get { rare?.message }
         set { change(message: newValue) }
     }
+    /// `queued_for`: what a queued create completes once it gets its slot (`restart` or
+    /// `recreate` of the Job `jobUID` names), nil for a plain create. Kept in the row so a leader
+    /// that takes over finishes a waiting restart as a restart.
+    public var queuedFor: String? {
+        get { rare?.queuedFor }
+        set { change(queuedFor: newValue) }
+    }
 
     private mutating func change(lastFailureAt: Date?? = nil, consecutiveFailures: Int? = nil, nextRestartAt: Date?? = nil,
-                                 memoryOverride: String?? = nil, memoryOverrideTemplate: String?? = nil, message: String?? = nil) {
+                                 memoryOverride: String?? = nil, memoryOverrideTemplate: String?? = nil, message: String?? = nil,
+                                 queuedFor: String?? = nil) {
         rare = Rare.make(lastFailureAt: lastFailureAt ?? self.lastFailureAt, consecutiveFailures: consecutiveFailures ?? self.consecutiveFailures,
                          nextRestartAt: nextRestartAt ?? self.nextRestartAt, memoryOverride: memoryOverride ?? self.memoryOverride,
-                         memoryOverrideTemplate: memoryOverrideTemplate ?? self.memoryOverrideTemplate, message: message ?? self.message)
+                         memoryOverrideTemplate: memoryOverrideTemplate ?? self.memoryOverrideTemplate, message: message ?? self.message,
+                         queuedFor: queuedFor ?? self.queuedFor)
     }
 
     /// Timestamps go through PostgreSQL (microseconds) and Kubernetes (seconds); a second of
@@ -129,5 +145,6 @@ public struct AccountStatus: Sendable, Equatable {
         return job.isTerminating
     }
 
-    static let phasesAfterAFailure: Set<JobPhase> = [.failed, .restartScheduled, .deleting, .inactive]
+    /// `queued`: a restart waiting for its slot names the failed Job it replaces.
+    static let phasesAfterAFailure: Set<JobPhase> = [.failed, .restartScheduled, .deleting, .inactive, .queued]
 }

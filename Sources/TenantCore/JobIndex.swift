@@ -11,6 +11,10 @@ public struct JobIndex: Sendable, Equatable {
     /// Jobs the label-selected cache cannot see (a Job without our labels holding an account's
     /// name, learned from a create's 409). Consulted only for names `byName` does not hold.
     public var unmanagedHolders: [String: ObservedJob] = [:]
+    /// This instance's managed Jobs that have neither completed nor failed (terminating ones
+    /// included: Foreground deletion keeps their pods until they are gone). What
+    /// `MAX_RUNNING_JOBS` counts; kept with every `upsert` and `remove`, not counted per pass.
+    public private(set) var unfinishedCount = 0
 
     public init(instance: String) {
         self.instance = instance
@@ -45,6 +49,7 @@ public struct JobIndex: Sendable, Equatable {
         if byName[job.name] != nil { remove(named: job.name) }
         byName[job.name] = job
         guard job.isManaged(instance: instance) else { return }
+        if job.isUnfinished { unfinishedCount += 1 }
         let key = job.accountID
         guard let group = managedByAccount.removeValue(forKey: key), !group.isEmpty else {
             managedByAccount[key] = .one(job.name)
@@ -57,6 +62,7 @@ public struct JobIndex: Sendable, Equatable {
 
     public mutating func remove(named name: String) {
         guard let old = byName.removeValue(forKey: name), old.isManaged(instance: instance) else { return }
+        if old.isUnfinished { unfinishedCount -= 1 }
         let key = old.accountID
         guard let group = managedByAccount.removeValue(forKey: key) else { return }
         let list = group.filter { $0 != name }

@@ -88,6 +88,8 @@ public struct ObservedJob: Sendable, Equatable {
     public var accountID: String? { annotations[ManagedMetadata.accountIDAnnotation] }
     public var specHash: String? { annotations[ManagedMetadata.specHashAnnotation] }
     public var isTerminating: Bool { deletionTimestamp != nil }
+    /// Neither completed nor failed: its pods may run (and take a `MAX_RUNNING_JOBS` slot).
+    public var isUnfinished: Bool { ending == nil || (completedAt == nil && failedAt == nil) }
 
     /// Carries both labels of this instance; only such Jobs are ever deleted or recreated.
     public func isManaged(instance: String) -> Bool {

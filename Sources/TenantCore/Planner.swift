@@ -306,6 +306,13 @@ struct PlanBuilder {
             // An active account's Job deleted to be replaced (spec change, rerun): its successor.
             create(order, reason: "replacing the deleted Job", completes: .recreate(oldUID: status.jobUID))
             return
+        case .queued:
+            // Waiting for a slot under MAX_RUNNING_JOBS (the runtime holds the create until its
+            // turn); what it completes is in the row, so another leader finishes it alike.
+            let replacement = status.queuedReplacement
+            create(order, reason: replacement.map { "\($0.verb) waiting for a free slot (MAX_RUNNING_JOBS)" } ?? "queued for a free slot (MAX_RUNNING_JOBS)",
+                   completes: replacement)
+            return
         default:
             break
         }

@@ -23,6 +23,11 @@ public enum StatusChange: Sendable, Equatable {
     case failureRecordedBefore(jobName: String, uid: String, failedAt: Date, attempt: Int, restartAt: Date?)
     /// Something the admin should see (a refused create, a conflict, a render failure).
     case problem(String)
+    /// The account's create waits for a slot under `MAX_RUNNING_JOBS`: `place` in a line of
+    /// `waiting`; `replacement` is what the create completes (a restart or a recreate).
+    case queued(place: Int, waiting: Int, limit: Int, replacement: Replacement?)
+    /// A queued create that is no longer wanted (the account turned inactive, its Job appeared).
+    case dequeued(accountActive: Bool)
 }
 
 extension AccountStatus {
@@ -88,8 +93,36 @@ extension AccountStatus {
             status.phase = restartAt == nil ? .failed : .restartScheduled
         case .problem(let message):
             status.message = message
+        case .queued(let place, let waiting, let limit, let replacement):
+            if let replacement {
+                status.jobUID = replacement.oldUID ?? status.jobUID
+            }
+            status.phase = .queued
+            status.queuedFor = replacement?.verb
+            status.message = Self.queuedMessage(place: place, waiting: waiting, limit: limit, replacement: replacement)
+        case .dequeued(let active):
+            guard status.phase == .queued else { return status }
+            status.phase = active ? .pending : .inactive
+            status.message = nil
         }
+        // Only a queued row says what its create completes.
+        if status.phase != .queued { status.queuedFor = nil }
         return status
+    }
+
+    /// `account_status.message` of a queued account: its place, and why it waits.
+    static func queuedMessage(place: Int, waiting: Int, limit: Int, replacement: Replacement?) -> String {
+        let what = replacement.map { "its \($0.verb)" } ?? "its Job"
+        return "queued: place \(place) of \(waiting) waiting for a free slot (MAX_RUNNING_JOBS \(limit) Jobs run at once); \(what) is created when its turn comes (oldest last success first)"
+    }
+
+    /// What `queued_for` says the queued create completes, with the Job the row names.
+    public var queuedReplacement: Replacement? {
+        switch queuedFor {
+        case "restart": .restart(oldUID: jobUID)
+        case "recreate": .recreate(oldUID: jobUID)
+        default: nil
+        }
     }
 
     /// The memory override in force for `template`: one computed against another template is
@@ -130,7 +163,7 @@ public enum ObservedStatus {
             let live = job.completedAt == nil && job.failedAt == nil && !job.isTerminating
             guard live else { continue }
             if named == nil {
-                let adoptable: Set<JobPhase> = [.pending, .running, .deleting, .restartScheduled]
+                let adoptable: Set<JobPhase> = [.pending, .running, .deleting, .restartScheduled, .queued]
                 guard adoptable.contains(status.phase), isActive(id) == true else { continue }
                 var s = status
                 s.jobName = job.name

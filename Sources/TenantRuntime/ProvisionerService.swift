@@ -64,7 +64,7 @@ public final class ProvisionerService: Sendable {
                                  jobStrings: { name in cache.job(named: name).map { ($0.name, $0.uid) } })
         reconciler = Reconciler(store: store, cache: cache, queue: queue, template: deps.template,
                                 options: .init(namespace: deps.namespace, instance: s.instance, rerunAfterSuccess: s.rerunAfterSuccess,
-                                               restart: s.restart.policy, dryRun: s.dryRun),
+                                               restart: s.restart.policy, dryRun: s.dryRun, maxRunningJobs: s.maxRunningJobs),
                                 deleteBudget: DeleteBudget(limit: s.maxDeletesPerPass, window: s.pollInterval),
                                 logger: deps.logger, metrics: metrics)
         executor = ActionExecutor(client: client, store: store, namespace: deps.namespace, instance: s.instance, template: deps.template,
@@ -111,6 +111,7 @@ public final class ProvisionerService: Sendable {
         metrics.describe("tenant_provisioner_job_failures_total", .counter, help: "Job failures recorded, by reason.")
         metrics.describe("tenant_provisioner_restarts_waiting", .gauge, help: "Accounts whose failed Job waits for its restart (phase restart_scheduled).")
         metrics.describe("tenant_provisioner_restart_duration_seconds", .summary, help: "Restarts from the failed Job's delete to the new Job's create.")
+        metrics.describe("tenant_provisioner_jobs_queued", .gauge, help: "Accounts whose Job waits for a free slot under MAX_RUNNING_JOBS (phase queued).")
         metrics.describe("tenant_provisioner_deletions_deferred_total", .counter, help: "Deletions put off by MAX_DELETES_PER_PASS.")
         metrics.describe("tenant_provisioner_api_requests_total", .counter, help: "Kubernetes API requests, by verb and response code (0: no response).")
         metrics.describe("tenant_provisioner_db_errors_total", .counter, help: "Database errors.")

@@ -11,6 +11,8 @@ public struct ProvisionerSettings: Sendable, Equatable {
     public var maxDeletesPerPass: Int
     public var dryRun: Bool
     public var rerunAfterSuccess: Double?
+    /// `MAX_RUNNING_JOBS`: nil runs every account's Job at once.
+    public var maxRunningJobs: Int?
     public var leaseName: String
     public var leaderElection: Bool
     public var identity: String
@@ -36,6 +38,7 @@ public struct ProvisionerSettings: Sendable, Equatable {
             maxDeletesPerPass: try env.integer("MAX_DELETES_PER_PASS", default: 100, range: 0...1_000_000),
             dryRun: try env.boolean("DRY_RUN", default: false),
             rerunAfterSuccess: try env.optionalNumber("RERUN_AFTER_SUCCESS", range: 0...31_536_000),
+            maxRunningJobs: try env.optionalInteger("MAX_RUNNING_JOBS", range: 1...1_000_000),
             leaseName: leaseName,
             leaderElection: try env.boolean("LEADER_ELECTION", default: true),
             identity: env.string("POD_NAME", default: hostName),
@@ -57,6 +60,7 @@ public struct ProvisionerSettings: Sendable, Equatable {
         ]
         m.merge(restart.logMetadata) { a, _ in a }
         if let rerunAfterSuccess { m["rerun_after_success"] = "\(rerunAfterSuccess)" }
+        if let maxRunningJobs { m["max_running_jobs"] = "\(maxRunningJobs)" }
         return m
     }
 }

@@ -49,13 +49,17 @@ public actor Reconciler {
         public var rerunAfterSuccess: Double?
         public var restart: RestartPolicy
         public var dryRun: Bool
+        /// `MAX_RUNNING_JOBS`: nil runs every account's Job at once.
+        public var maxRunningJobs: Int?
 
-        public init(namespace: String, instance: String, rerunAfterSuccess: Double?, restart: RestartPolicy = RestartPolicy(), dryRun: Bool) {
+        public init(namespace: String, instance: String, rerunAfterSuccess: Double?, restart: RestartPolicy = RestartPolicy(), dryRun: Bool,
+                    maxRunningJobs: Int? = nil) {
             self.namespace = namespace
             self.instance = instance
             self.rerunAfterSuccess = rerunAfterSuccess
             self.restart = restart
             self.dryRun = dryRun
+            self.maxRunningJobs = maxRunningJobs
         }
     }
 
@@ -107,6 +111,14 @@ public actor Reconciler {
     /// request bodies and responses) leaves its garbage in malloc's arenas until then.
     private var createsSinceTrim = 0
     static let createsPerTrim = 1_000
+    /// Under `MAX_RUNNING_JOBS`: the planned create of each account waiting for a slot, replaced
+    /// by every pass that plans the account again (they all stay in `attention`).
+    private var heldCreates: [String: PlannedAction] = [:]
+    /// Creates let through but not yet seen in the Job index, by account: they hold a slot until
+    /// the watch shows their Job (then the index counts it), the create fails, or `inFlightLimit`
+    /// passed (a Job deleted before the watch ever showed it must not hold a slot for ever).
+    private var slotsInFlight: [String: (name: String, until: Date)] = [:]
+    static let inFlightLimit: TimeInterval = 120
     /// Tests only: awaited inside the detached full plan, so a test can hold it there while an
     /// account pass runs.
     var fullPlanStarted: (@Sendable () async -> Void)?
@@ -136,6 +148,7 @@ public actor Reconciler {
             foreignJobs[holder.name] = (holder, now + Self.foreignJobRecheck)
         case (.create(let order, _, _), .rejected):
             rejected[accountID] = order.key
+            slotsInFlight[accountID] = nil
         case (.create(let order, _, _), .done):
             rejected[accountID] = nil
             // The Job just sent carries this hash: the next pass compares without rendering.
@@ -145,6 +158,9 @@ public actor Reconciler {
                 createsSinceTrim = 0
                 FreedMemory.returnToSystem()
             }
+        case (.create, _):
+            // Not created (an API error, the name taken): its slot is free again.
+            slotsInFlight[accountID] = nil
         default: break
         }
     }
@@ -155,6 +171,9 @@ public actor Reconciler {
         schemaChecked = false
         needsFullPlan = true
         store.invalidateStatusMirror()
+        // The full pass re-plans every waiting create; the Jobs our creates made are in the index.
+        heldCreates = [:]
+        slotsInFlight = [:]
     }
 
     // MARK: passes
@@ -207,7 +226,8 @@ public actor Reconciler {
         })
         var report: PassReport
         do {
-            report = try await carryOut(plan, statuses: statuses, extraStatuses: observedPhases, urgent: false, started: started, now: now)
+            report = try await carryOut(plan, planned: planAll ? nil : ids, statuses: statuses, extraStatuses: observedPhases, urgent: false,
+                                        started: started, now: now)
         } catch {
             // Nothing of this pass was recorded: the next one looks at the same accounts again.
             attention.formUnion(ids)
@@ -249,7 +269,8 @@ public actor Reconciler {
         refreshJobIndex(now: now)
         let plan = Planner.plan(account: account, accountID: accountID, index: jobIndex, status: status, template: template,
                                 namespace: options.namespace, policy: policy(now: now), now: now, memo: &memo)
-        return try await carryOut(plan, statuses: status.map { [accountID: $0] } ?? [:], extraStatuses: [], urgent: true, started: started, now: now)
+        return try await carryOut(plan, planned: [accountID], statuses: status.map { [accountID: $0] } ?? [:], extraStatuses: [], urgent: true,
+                                  started: started, now: now)
     }
 
     /// Brings `jobIndex` up to the cache (only the Jobs changed since the last pass) and sets the
@@ -371,7 +392,8 @@ public actor Reconciler {
 
     // MARK: carrying out a plan
 
-    private func carryOut(_ plan: Plan, statuses: [String: AccountStatus], extraStatuses: [AccountStatus], urgent: Bool,
+    /// `planned`: the accounts the plan looked at (nil: every account).
+    private func carryOut(_ plan: Plan, planned: Set<String>?, statuses: [String: AccountStatus], extraStatuses: [AccountStatus], urgent: Bool,
                           started: ContinuousClock.Instant, now: Date) async throws(PassError) -> PassReport {
         if options.dryRun {
             if !plan.actions.isEmpty { logger.info("dry run: planned, changing nothing\n\(plan.description)") }
@@ -381,6 +403,10 @@ public actor Reconciler {
         var work: [WorkItem] = []
         var newStatuses: [String: AccountStatus] = [:]
         for status in extraStatuses where !busy.contains(status.accountID) { newStatuses[status.accountID] = status }
+        var statuses = statuses
+        if options.maxRunningJobs != nil {
+            try await holdCreates(of: plan, planned: planned, busy: busy, statuses: &statuses, into: &newStatuses)
+        }
         var audit: [AuditEntry] = []
         var deferred = 0
         for action in plan.actions {
@@ -390,6 +416,8 @@ public actor Reconciler {
                 // A create refused for this very account data is not tried again, nor is the Job
                 // it would replace deleted.
                 if rejected[order.accountID] == order.key { continue }
+                // Under MAX_RUNNING_JOBS a create waits for its turn (`holdCreates`, `admitHeld`).
+                if case .create = action, options.maxRunningJobs != nil { continue }
                 work.append(WorkItem(key: key, action: action, accountActive: true, enqueuedAt: now, urgent: urgent))
             case .restart:
                 work.append(WorkItem(key: key, action: action, accountActive: true, enqueuedAt: now, urgent: urgent))
@@ -417,7 +445,10 @@ public actor Reconciler {
             }
         }
         if deferred > 0 { metrics.increment("tenant_provisioner_deletions_deferred_total", by: Double(deferred)) }
-        let accepted = await queue.enqueue(work)
+        var accepted = await queue.enqueue(work)
+        if let limit = options.maxRunningJobs {
+            accepted += await admitHeld(limit: limit, statuses: statuses, into: &newStatuses, urgent: urgent, now: now)
+        }
         let deletes = accepted.filter { if case .delete = $0.action { true } else { false } }.count
         if deletes > 0 { deleteBudget.spend(deletes, now: now) }
         let changed = newStatuses.values.filter { statuses[$0.accountID] != $0 }
@@ -428,6 +459,77 @@ public actor Reconciler {
             throw .database("\(error)")
         }
         return PassReport(plan: plan, enqueued: accepted.count, statusesWritten: changed.count, duration: seconds(since: started))
+    }
+
+    // MARK: MAX_RUNNING_JOBS
+
+    /// Takes the plan's creates into `heldCreates` (each replacing the account's earlier one) and
+    /// lets go of the held creates of accounts this plan looked at and no longer creates for; a
+    /// queued row of such an account leaves `queued`. `statuses` gains the rows of every held
+    /// account (from the mirror: the fair order reads them, and place changes are compared with them).
+    /// An account whose create was already let through (`busy` in the queue, or in flight) is
+    /// not held again: a full pass plans it while its Job is not in the index yet.
+    private func holdCreates(of plan: Plan, planned: Set<String>?, busy: Set<String>, statuses: inout [String: AccountStatus],
+                             into newStatuses: inout [String: AccountStatus]) async throws(PassError) {
+        var creating: Set<String> = []
+        for action in plan.actions {
+            guard case .create(let order, _, _) = action, rejected[order.accountID] != order.key else { continue }
+            if busy.contains(order.accountID) || slotsInFlight[order.accountID] != nil {
+                creating.insert(order.accountID)
+                continue
+            }
+            heldCreates[order.accountID] = action
+            creating.insert(order.accountID)
+        }
+        for id in heldCreates.keys where !creating.contains(id) && planned?.contains(id) != false {
+            heldCreates[id] = nil
+        }
+        let missing = heldCreates.keys.filter { statuses.index(forKey: $0) == nil }
+        if !missing.isEmpty {
+            do {
+                statuses.merge(try await store.mirroredStatuses(ids: Array(missing))) { a, _ in a }
+            } catch {
+                throw .database(error.description)
+            }
+        }
+        let looked = planned.map { Array($0) } ?? Array(statuses.keys)
+        for id in looked where !creating.contains(id) {
+            guard let current = newStatuses[id] ?? statuses[id], current.phase == .queued else { continue }
+            newStatuses[id] = AccountStatus.applying(.dequeued(accountActive: accounts[id]?.isActive ?? false), to: current, accountID: id)
+        }
+    }
+
+    /// Sends as many held creates as there are free slots, in `FairOrder`; the others get phase
+    /// `queued` with their place. Slots taken: the index's unfinished Jobs and the creates sent
+    /// but not seen yet. Returns what the queue accepted.
+    private func admitHeld(limit: Int, statuses: [String: AccountStatus], into newStatuses: inout [String: AccountStatus],
+                           urgent: Bool, now: Date) async -> [WorkItem] {
+        slotsInFlight = slotsInFlight.filter { id, slot in
+            guard slot.until > now, let job = jobIndex.job(named: slot.name), job.accountID == id, !job.isTerminating else { return slot.until > now }
+            return false  // the index counts it now
+        }
+        let candidates = heldCreates.keys.map { FairOrder.Candidate(accountID: $0, status: statuses[$0]) }
+        let assignment = JobSlots.assign(limit: limit, taken: jobIndex.unfinishedCount + slotsInFlight.count, candidates: candidates)
+        metrics.set("tenant_provisioner_jobs_queued", Double(assignment.waiting.count))
+        var work: [WorkItem] = []
+        for id in assignment.admitted {
+            guard let action = heldCreates[id] else { continue }
+            work.append(WorkItem(key: id, action: action, accountActive: true, enqueuedAt: now, urgent: urgent))
+        }
+        let accepted = await queue.enqueue(work)
+        for item in accepted {
+            guard case .create(let order, _, _) = item.action else { continue }
+            heldCreates[order.accountID] = nil
+            slotsInFlight[order.accountID] = (order.name, now + Self.inFlightLimit)
+        }
+        for (offset, id) in assignment.waiting.enumerated() {
+            guard case .create(_, _, let completes)? = heldCreates[id] else { continue }
+            let current = newStatuses[id] ?? statuses[id]
+            let queued = AccountStatus.applying(.queued(place: offset + 1, waiting: assignment.waiting.count, limit: limit, replacement: completes),
+                                                to: current, accountID: id)
+            if queued != current { newStatuses[id] = queued }
+        }
+        return accepted
     }
 
     /// A conflict or render failure: written to the status message, and audited and logged

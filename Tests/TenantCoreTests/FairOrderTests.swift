@@ -28,3 +28,31 @@ import TenantCore
         #expect(C(accountID: "b", status: nil) == C(accountID: "b"))
     }
 }
+
+@Suite struct JobSlotsTests {
+    typealias C = FairOrder.Candidate
+    static let success = Date(timeIntervalSince1970: 1_800_000_000)
+    static let candidates = [C(accountID: "d", lastSuccessAt: success), C(accountID: "c"), C(accountID: "b", lastFailureAt: success),
+                             C(accountID: "a", lastSuccessAt: success + 10)]
+
+    @Test(arguments: [
+        // No cap: everyone now, in fair order.
+        (nil, 0, ["c", "b", "d", "a"], []),
+        // Three slots, one taken: the two first in fair order; the rest wait in that order.
+        (3, 1, ["c", "b"], ["d", "a"]),
+        // Every slot taken: everyone waits.
+        (3, 3, [], ["c", "b", "d", "a"]),
+        // The cap was lowered below what runs: nobody is admitted, nothing goes negative.
+        (2, 5, [], ["c", "b", "d", "a"]),
+        // More slots than candidates.
+        (10, 0, ["c", "b", "d", "a"], []),
+    ] as [(Int?, Int, [String], [String])])
+    func admitsTheFirstInFairOrder(limit: Int?, taken: Int, admitted: [String], waiting: [String]) {
+        let assignment = JobSlots.assign(limit: limit, taken: taken, candidates: Self.candidates)
+        #expect(assignment == JobSlots.Assignment(admitted: admitted, waiting: waiting))
+    }
+
+    @Test func nobodyWantsASlot() {
+        #expect(JobSlots.assign(limit: 3, taken: 0, candidates: []) == JobSlots.Assignment(admitted: [], waiting: []))
+    }
+}

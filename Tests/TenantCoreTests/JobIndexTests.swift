@@ -27,14 +27,23 @@ import Testing
             } else {
                 // Modified Jobs may move between accounts, lose the annotation or stop being ours.
                 let account: String? = Int.random(in: 0..<8, using: &random) == 0 ? nil : "acct-\(Int.random(in: 0..<15, using: &random))"
-                let job = Self.job(name, account: account, managed: Int.random(in: 0..<6, using: &random) != 0,
+                var job = Self.job(name, account: account, managed: Int.random(in: 0..<6, using: &random) != 0,
                                    instance: Int.random(in: 0..<10, using: &random) == 0 ? "other" : "default", uid: "uid-\(step)")
+                switch Int.random(in: 0..<4, using: &random) {
+                case 0: job.completedAt = Date(timeIntervalSince1970: 1)
+                case 1: job.failedAt = Date(timeIntervalSince1970: 1)
+                case 2: job.deletionTimestamp = Date(timeIntervalSince1970: 1)
+                default: break
+                }
                 index.upsert(job)
                 truth[name] = job
             }
         }
         let fresh = JobIndex(instance: "default", jobs: truth.values)
         #expect(index == fresh)
+        // MAX_RUNNING_JOBS counts this instance's unfinished Jobs (terminating ones too).
+        #expect(index.unfinishedCount == truth.values.filter { $0.isManaged(instance: "default") && $0.completedAt == nil && $0.failedAt == nil }.count)
+        #expect(index.unfinishedCount > 0 && index.unfinishedCount < truth.count, "the random walk leaves some of each")
         #expect(index.count == truth.count)
         for account in (0..<15).map({ "acct-\($0)" as String? }) + [nil] {
             let expected = truth.values.filter { $0.isManaged(instance: "default") && $0.accountID == account }.sorted { $0.name < $1.name }

@@ -86,6 +86,19 @@ struct PlannerWorld {
         #expect(world.plan().actions.map(\.reason) == ["account activated"])
     }
 
+    /// A queued account is created when the runtime lets it through, completing what its row
+    /// says it waits for: a leader that takes over finishes a waiting restart as a restart.
+    @Test(arguments: [(String?.none, Replacement?.none, "queued for a free slot (MAX_RUNNING_JOBS)"),
+                      ("restart", .restart(oldUID: "old"), "restart waiting for a free slot (MAX_RUNNING_JOBS)"),
+                      ("recreate", .recreate(oldUID: "old"), "recreate waiting for a free slot (MAX_RUNNING_JOBS)")])
+    func queuedAccountIsCreatedCompletingWhatItWaitsFor(queuedFor: String?, completes: Replacement?, reason: String) {
+        var world = W()
+        let acme = W.account("acme")
+        world.accounts = [acme]
+        world.statuses["acme"] = AccountStatus(accountID: "acme", jobUID: "old", phase: .queued, queuedFor: queuedFor)
+        #expect(world.plan().actions == [.create(W.order(acme), reason: reason, completes: completes)])
+    }
+
     @Test func jobMatchingItsSpecIsLeftAlone() {
         var world = W()
         let acme = W.account("acme")

@@ -31,6 +31,32 @@ import Testing
         #expect(restarting.phase == .restartScheduled && restarting.nextRestartAt == Self.waiting.nextRestartAt && restarting.message == "restarting")
     }
 
+    @Test func aQueuedRestartKeepsItsHistoryAndSaysWhatItCompletes() {
+        let queued = AccountStatus.applying(.queued(place: 2, waiting: 5, limit: 3, replacement: .restart(oldUID: "failed")), to: Self.waiting, accountID: "acme")
+        #expect(queued.phase == .queued && queued.queuedFor == "restart" && queued.jobUID == "failed")
+        #expect(queued.queuedReplacement == .restart(oldUID: "failed"))
+        #expect(queued.message?.hasPrefix("queued: place 2 of 5 waiting for a free slot (MAX_RUNNING_JOBS 3 Jobs run at once)") == true, "\(queued.message ?? "")")
+        #expect(queued.lastSuccessAt == Self.waiting.lastSuccessAt && queued.lastFailureAt == Self.waiting.lastFailureAt
+                && queued.consecutiveFailures == 2, "the fair order reads them")
+        // Its create, once sent, ends the queue: queued_for goes with the phase.
+        let created = AccountStatus.applying(.created(jobName: "worker-acme", uid: "new", generation: 1), to: queued, accountID: "acme")
+        #expect(created.phase == .pending && created.queuedFor == nil && created.message == nil)
+    }
+
+    @Test func aPlainQueuedCreateCompletesNothing() {
+        let queued = AccountStatus.applying(.queued(place: 1, waiting: 1, limit: 1, replacement: nil), to: nil, accountID: "new")
+        #expect(queued.phase == .queued && queued.queuedFor == nil && queued.queuedReplacement == nil && queued.jobUID == nil)
+    }
+
+    @Test(arguments: [(true, JobPhase.pending), (false, .inactive)])
+    func aDequeuedAccountLeavesTheQueue(active: Bool, phase: JobPhase) {
+        let queued = AccountStatus.applying(.queued(place: 1, waiting: 1, limit: 1, replacement: .recreate(oldUID: "u1")), to: nil, accountID: "a")
+        let left = AccountStatus.applying(.dequeued(accountActive: active), to: queued, accountID: "a")
+        #expect(left.phase == phase && left.queuedFor == nil && left.message == nil)
+        // Only a queued row is touched.
+        #expect(AccountStatus.applying(.dequeued(accountActive: active), to: Self.waiting, accountID: "acme") == Self.waiting)
+    }
+
     @Test(arguments: [(Bool?.some(false), JobPhase.inactive), (nil, .deleting), (true, .deleting)])
     func aDeletedJobIsInactiveOnlyForAnInactiveAccount(active: Bool?, phase: JobPhase) {
         let s = AccountStatus.applying(.deleted(jobName: "worker-acme", uid: "failed", accountActive: active), to: Self.waiting, accountID: "acme")
