@@ -28,6 +28,9 @@ public enum JobCacheUpdates: Sendable, Equatable {
 public final class JobCache: Sendable {
     public let namespace: String
     public let labelSelector: String
+    /// What is cached: Jobs, or the Deployments or CronJobs a template of that kind makes
+    /// (`JobSummary` reads the metadata and conditions all of them have).
+    public let resource: KubeResource
     private let client: KubeClient
     private let pageSize: Int
     private let watchTimeoutSeconds: Int
@@ -67,8 +70,9 @@ public final class JobCache: Sendable {
     /// `keptLabels`: the only labels the cached Jobs keep (nil: all). The provisioner reads two
     /// labels of its Jobs and no other; with only those, every Job's labels are alike and stored
     /// once instead of once per Job (1.4 MB at 10,000 Jobs, docs/benchmark.md).
-    public init(client: KubeClient, namespace: String, labelSelector: String, keptLabels: Set<String>? = nil, pageSize: Int = 500,
-                watchTimeoutSeconds: Int = 300, backoff: Backoff = .reconnect, logger: Logger) {
+    public init(client: KubeClient, namespace: String, labelSelector: String, resource: KubeResource = .jobs, keptLabels: Set<String>? = nil,
+                pageSize: Int = 500, watchTimeoutSeconds: Int = 300, backoff: Backoff = .reconnect, logger: Logger) {
+        self.resource = resource
         self.state = Mutex(State(strings: StringInterner(keptLabels: keptLabels)))
         self.client = client
         self.namespace = namespace
@@ -76,7 +80,7 @@ public final class JobCache: Sendable {
         self.pageSize = pageSize
         self.watchTimeoutSeconds = watchTimeoutSeconds
         self.backoff = backoff
-        self.logger = logger.with(["k8s.namespace": namespace, "k8s.selector": labelSelector])
+        self.logger = logger.with(["k8s.namespace": namespace, "k8s.selector": labelSelector, "k8s.resource": resource.description])
     }
 
     // MARK: reading
@@ -194,7 +198,7 @@ public final class JobCache: Sendable {
     private func relist() async throws -> String {
         var fresh: [String: JobSummary] = [:]
         var listVersion: String? = nil
-        try await client.forEachPage(.jobs, namespace: namespace, labelSelector: labelSelector, pageSize: pageSize, as: JobSummary.self) { page in
+        try await client.forEachPage(resource, namespace: namespace, labelSelector: labelSelector, pageSize: pageSize, as: JobSummary.self) { page in
             if listVersion == nil { listVersion = page.metadata.resourceVersion }
             let interned = state.withLock { s in page.items.map { $0.interned(&s.strings) } }
             for job in interned { fresh[job.name] = job }
@@ -232,7 +236,7 @@ public final class JobCache: Sendable {
     /// Applies watch events until the watch ends; returns the last resourceVersion seen.
     private func watch(from start: String) async throws -> String {
         var resourceVersion = start
-        let events = client.watch(.jobs, namespace: namespace, labelSelector: labelSelector, resourceVersion: start,
+        let events = client.watch(resource, namespace: namespace, labelSelector: labelSelector, resourceVersion: start,
                                   allowBookmarks: true, timeoutSeconds: watchTimeoutSeconds, as: JobSummary.self)
         for try await event in events {
             switch event {

@@ -68,7 +68,12 @@ public struct JobSummary: Sendable, Equatable, Decodable {
         if c.contains(.status), try !c.decodeNil(forKey: .status) {
             let s = try c.nestedContainer(keyedBy: StatusKeys.self, forKey: .status)
             conditions = try s.decodeIfPresent([JobCondition].self, forKey: .conditions) ?? []
-            active = try s.decodeIfPresent(Int32.self, forKey: .active) ?? 0
+            // A CronJob's `active` is the list of its running Jobs; a Job's is a count.
+            if let count = try? s.decodeIfPresent(Int32.self, forKey: .active) {
+                active = count
+            } else {
+                active = Int32(try s.decodeIfPresent([JSONValue].self, forKey: .active)?.count ?? 0)
+            }
             succeeded = try s.decodeIfPresent(Int32.self, forKey: .succeeded) ?? 0
             failed = try s.decodeIfPresent(Int32.self, forKey: .failed) ?? 0
         } else {

@@ -18,6 +18,8 @@ public struct KubeResource: Sendable, Hashable, CustomStringConvertible {
     }
 
     public static let jobs = KubeResource(group: "batch", version: "v1", plural: "jobs")
+    public static let cronJobs = KubeResource(group: "batch", version: "v1", plural: "cronjobs")
+    public static let deployments = KubeResource(group: "apps", version: "v1", plural: "deployments")
     public static let pods = KubeResource(group: "", version: "v1", plural: "pods")
     public static let events = KubeResource(group: "", version: "v1", plural: "events")
     public static let configMaps = KubeResource(group: "", version: "v1", plural: "configmaps")

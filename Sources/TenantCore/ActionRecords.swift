@@ -36,6 +36,9 @@ public enum ActionRecords {
             return .deleted(jobName: name, uid: uid, accountActive: accountActive)
         case (.recreate, .done):
             return nil  // written before the delete was sent (see `intent`)
+        case (.update(let old, let order, _, _), .done):
+            // Rolling out: the status follows the object's conditions from here.
+            return .created(jobName: old.name, uid: old.uid, generation: order.generation)
         case (.restart(let old, _, let reason), .done):
             return .restarting(jobName: old.name, uid: old.uid, note: "restarting: the failed Job is being deleted (\(reason))")
         case (_, .rejected(let why)), (_, .failed(let why)):
@@ -72,6 +75,11 @@ public enum ActionRecords {
             uid = old.uid
             details["step"] = "delete"
             details["spec_hash"] = .string(specHash)
+        case .update(let old, let order, let specHash, _):
+            uid = old.uid
+            details["spec_hash"] = .string(specHash)
+            if let oldHash = old.specHash { details["old_spec_hash"] = .string(oldHash) }
+            details["generation"] = .integer(order.generation)
         case .restart(let old, _, _):
             uid = old.uid
             details["step"] = "delete"

@@ -19,10 +19,11 @@ public enum JobNaming {
     static func plainName(prefix: String, accountID: String) -> String { prefix + "-" + accountID }
 
     /// The Job name `<prefix>-<suffix>` and the suffix (also `{{ account_slug }}` and the
-    /// `tenant-provisioner/account` label). `prefix` must have passed `prefixProblem`.
-    public static func name(prefix: String, accountID: String) -> (name: String, suffix: String) {
+    /// `tenant-provisioner/account` label). `prefix` must have passed `prefixProblem` for the
+    /// same `maxLength` (63, or 52 for a CronJob: `WorkloadKind.maxNameLength`).
+    public static func name(prefix: String, accountID: String, maxLength: Int = DNSName.maxLabelLength) -> (name: String, suffix: String) {
         let slug = slug(accountID)
-        let available = DNSName.maxLabelLength - prefix.utf8.count - 1
+        let available = maxLength - prefix.utf8.count - 1
         if slug == accountID && slug.utf8.count <= available {
             return (plainName(prefix: prefix, accountID: accountID), slug)
         }
@@ -63,7 +64,8 @@ public enum JobNaming {
 
     /// A prefix is the template's `metadata.name`: a DNS-1123 label short enough to leave room
     /// for `-` and the hash. Returns what is wrong, or nil when the prefix is fine.
-    public static func prefixProblem(_ prefix: String) -> String? {
+    public static func prefixProblem(_ prefix: String, maxLength: Int = DNSName.maxLabelLength) -> String? {
+        let maxPrefixLength = maxLength - 1 - hashLength
         if prefix.isEmpty {
             return "metadata.name (the Job name prefix) is empty; set it to a short name such as \"tenant\""
         }
@@ -71,7 +73,7 @@ public enum JobNaming {
             return "metadata.name \(JSONText.quote(prefix)) (the Job name prefix) is not a valid DNS-1123 label: \(DNSName.labelRule)"
         }
         if prefix.utf8.count > maxPrefixLength {
-            return "metadata.name \(JSONText.quote(prefix)) (the Job name prefix) has \(prefix.utf8.count) characters; at most \(maxPrefixLength) leave room for '-' and the \(hashLength)-character account hash"
+            return "metadata.name \(JSONText.quote(prefix)) (the Job name prefix) has \(prefix.utf8.count) characters; at most \(maxPrefixLength) leave room for '-' and the \(hashLength)-character account hash in a \(maxLength)-character name"
         }
         return nil
     }

@@ -17,7 +17,7 @@ extension JobTemplate {
     /// `memoryOverride` (the OOM escalation's `account_status.memory_override`) sets the memory
     /// request and limit of every container (not init containers, whose memory is not what ran out).
     public func render(account: Account, namespace: String, instance: String, memoryOverride: String? = nil) throws(RenderError) -> RenderedJob {
-        let (name, suffix) = JobNaming.name(prefix: prefix, accountID: account.id)
+        let (name, suffix) = JobNaming.name(prefix: prefix, accountID: account.id, maxLength: kind.maxNameLength)
         let environment = try checked(account: account, memoryOverride: memoryOverride)
 
         var manifest = try root.render { (placeholder, line) throws(RenderError) -> String in
@@ -43,23 +43,38 @@ extension JobTemplate {
         metadata["annotations"] = .object(Self.merging([ManagedMetadata.accountIDAnnotation: account.id], into: metadata["annotations"]))
         manifest["metadata"] = .object(metadata)
 
-        var spec = manifest["spec"]?.objectValue ?? [:]
-        var podTemplate = spec["template"]?.objectValue ?? [:]
-        var podMetadata = podTemplate["metadata"]?.objectValue ?? [:]
-        podMetadata["labels"] = .object(Self.merging(labels, into: podMetadata["labels"]))
-        podTemplate["metadata"] = .object(podMetadata)
-        var podSpec = podTemplate["spec"]?.objectValue ?? [:]
-        for field in ["containers", "initContainers"] {
-            guard case .array(let containers)? = podSpec[field] else { continue }
-            podSpec[field] = .array(containers.map { container in
-                var container = container
-                container["env"] = .array(Self.environment(template: container["env"]?.arrayValue ?? [], accountID: account.id, config: environment))
-                return container
-            })
+        Self.update(&manifest, at: kind.podTemplatePath[...]) { podTemplate in
+            var podTemplate = podTemplate.objectValue ?? [:]
+            var podMetadata = podTemplate["metadata"]?.objectValue ?? [:]
+            podMetadata["labels"] = .object(Self.merging(labels, into: podMetadata["labels"]))
+            podTemplate["metadata"] = .object(podMetadata)
+            var podSpec = podTemplate["spec"]?.objectValue ?? [:]
+            for field in ["containers", "initContainers"] {
+                guard case .array(let containers)? = podSpec[field] else { continue }
+                podSpec[field] = .array(containers.map { container in
+                    var container = container
+                    container["env"] = .array(Self.environment(template: container["env"]?.arrayValue ?? [], accountID: account.id, config: environment))
+                    return container
+                })
+            }
+            podTemplate["spec"] = .object(podSpec)
+            return .object(podTemplate)
         }
-        podTemplate["spec"] = .object(podSpec)
-        spec["template"] = .object(podTemplate)
-        manifest["spec"] = .object(spec)
+        switch kind {
+        case .job:
+            break
+        case .deployment:
+            // Immutable once created: the managed labels, which never change for an account.
+            Self.update(&manifest, at: ["spec", "selector"]) { _ in .object(["matchLabels": .object(labels.mapValues(JSONValue.string))]) }
+        case .cronJob:
+            // The Jobs the CronJob creates carry the labels and name their account.
+            Self.update(&manifest, at: ["spec", "jobTemplate", "metadata"]) { jobMetadata in
+                var jobMetadata = jobMetadata.objectValue ?? [:]
+                jobMetadata["labels"] = .object(Self.merging(labels, into: jobMetadata["labels"]))
+                jobMetadata["annotations"] = .object(Self.merging([ManagedMetadata.accountIDAnnotation: account.id], into: jobMetadata["annotations"]))
+                return .object(jobMetadata)
+            }
+        }
         if let memoryOverride { manifest = MemoryQuantity.settingContainerMemory(memoryOverride, in: manifest) }
 
         let specHash = SpecHash.of(manifest: manifest, generation: account.generation)
@@ -106,6 +121,19 @@ extension JobTemplate {
         default:
             throw RenderError(accountID: account.id, problem: "the template's \(placeholder) (line \(line)) needs a string, number or boolean at \(path), but this account's config has \(value.kindName) there")
         }
+    }
+
+    /// Replaces the value at `path` (object keys; missing objects are created) by `transform` of it.
+    static func update(_ value: inout JSONValue, at path: ArraySlice<String>, _ transform: (JSONValue) -> JSONValue) {
+        guard let key = path.first else {
+            value = transform(value)
+            return
+        }
+        var object = value.objectValue ?? [:]
+        var child = object[key] ?? .null
+        update(&child, at: path.dropFirst(), transform)
+        object[key] = child
+        value = .object(object)
     }
 
     static func merging(_ ours: [String: String], into existing: JSONValue?) -> [String: JSONValue] {

@@ -1,11 +1,14 @@
 import Common
 import FoundationEssentials
 
-/// The Job template file (`JOB_TEMPLATE`): a complete batch/v1 Job whose string values may hold
-/// placeholders. Parsed and validated once at startup; rendering per account cannot fail on the
-/// template's shape, only on an account's own data (`RenderError`).
+/// The Job template file (`JOB_TEMPLATE`): a complete batch/v1 Job, batch/v1 CronJob or apps/v1
+/// Deployment (`kind`) whose string values may hold placeholders. Parsed and validated once at
+/// startup; rendering per account cannot fail on the template's shape, only on an account's own
+/// data (`RenderError`).
 public struct JobTemplate: Sendable, Equatable {
-    /// `metadata.name`: Job names are `<prefix>-<suffix>`.
+    /// What each account gets.
+    public let kind: WorkloadKind
+    /// `metadata.name`: object names are `<prefix>-<suffix>`.
     public let prefix: String
     public let file: String
     /// sha256 of the template's text: what an OOM memory override was computed against.
@@ -23,42 +26,44 @@ public struct JobTemplate: Sendable, Equatable {
         var reader = TemplateYAMLReader(file: file)
         let root = try reader.read(yaml)
         let validator = JobShapeValidator(file: file, lines: reader.lines)
-        let prefix = try validator.validate(root)
-        return JobTemplate(prefix: prefix, file: file, contentHash: SHA256.hex(yaml), root: root, configLookups: root.configLookups())
+        let (kind, prefix) = try validator.validate(root)
+        return JobTemplate(kind: kind, prefix: prefix, file: file, contentHash: SHA256.hex(yaml), root: root, configLookups: root.configLookups())
     }
 }
 
-/// Checks that the template is a Job we can render: batch/v1, kind Job, a literal name prefix,
-/// at least one container, env lists and resources of the shape rendering edits.
+/// Checks that the template is an object we can render: a batch/v1 Job or CronJob or an apps/v1
+/// Deployment, a literal name prefix, a pod template (wherever the kind keeps it) with at least
+/// one container, env lists and resources of the shape rendering edits.
 struct JobShapeValidator {
     let file: String
     let lines: [String: Int]
 
-    func validate(_ root: TemplateNode) throws(TemplateError) -> String {
+    func validate(_ root: TemplateNode) throws(TemplateError) -> (WorkloadKind, String) {
         guard root.isObject else {
-            throw error("", "the template must be a YAML mapping holding one complete batch/v1 Job (apiVersion, kind, metadata, spec)")
+            throw error("", "the template must be a YAML mapping holding one complete \(WorkloadKind.allowed) (apiVersion, kind, metadata, spec)")
+        }
+        let kindNode = root["kind"]
+        guard let kind = kindNode?.literalString.flatMap(WorkloadKind.init(rawValue:)) else {
+            throw error(kindNode == nil ? "" : "kind", "kind is \(describe(kindNode)); the template must be a \(WorkloadKind.allowed)")
         }
         let apiVersion = root["apiVersion"]
-        guard apiVersion?.literalString == "batch/v1" else {
-            throw error(apiVersion == nil ? "" : "apiVersion", "apiVersion is \(describe(apiVersion)); the template must be a Job of apiVersion batch/v1")
+        guard apiVersion?.literalString == kind.apiVersion else {
+            throw error(apiVersion == nil ? "" : "apiVersion", "apiVersion is \(describe(apiVersion)); a \(kind.rawValue) template needs apiVersion \(kind.apiVersion)")
         }
-        let kind = root["kind"]
-        guard kind?.literalString == "Job" else {
-            throw error(kind == nil ? "" : "kind", "kind is \(describe(kind)); the template must be a Job (kind: Job), not another kind of object")
-        }
+        let object = kind.rawValue
         guard let metadata = root["metadata"], metadata.isObject else {
-            throw error("", "metadata is missing; set metadata.name to the Job name prefix, e.g. \"tenant\"")
+            throw error("", "metadata is missing; set metadata.name to the \(object) name prefix, e.g. \"tenant\"")
         }
         if metadata["generateName"] != nil {
-            throw error("metadata.generateName", "metadata.generateName is not supported: Job names are <metadata.name>-<account suffix>; remove generateName")
+            throw error("metadata.generateName", "metadata.generateName is not supported: \(object) names are <metadata.name>-<account suffix>; remove generateName")
         }
         guard let name = metadata["name"] else {
-            throw error("metadata", "metadata.name is missing; it is the Job name prefix, e.g. \"tenant\"")
+            throw error("metadata", "metadata.name is missing; it is the \(object) name prefix, e.g. \"tenant\"")
         }
         guard let prefix = name.literalString else {
-            throw error("metadata.name", "metadata.name must be a plain string without placeholders: it is the Job name prefix, and the provisioner appends the account suffix itself")
+            throw error("metadata.name", "metadata.name must be a plain string without placeholders: it is the \(object) name prefix, and the provisioner appends the account suffix itself")
         }
-        if let problem = JobNaming.prefixProblem(prefix) {
+        if let problem = JobNaming.prefixProblem(prefix, maxLength: kind.maxNameLength) {
             throw error("metadata.name", problem)
         }
         for field in ["labels", "annotations"] {
@@ -66,32 +71,58 @@ struct JobShapeValidator {
                 throw error("metadata.\(field)", "metadata.\(field) must be a mapping of string to string")
             }
         }
+        let podPath = kind.podTemplatePath.joined(separator: ".")
         guard let spec = root["spec"], spec.isObject else {
-            throw error("", "spec is missing; a Job needs spec.template.spec.containers")
+            throw error("", "spec is missing; a \(object) needs \(podPath).spec.containers")
         }
-        guard let podTemplate = spec["template"], podTemplate.isObject else {
-            throw error("spec", "spec.template is missing; a Job needs spec.template.spec.containers")
+        switch kind {
+        case .job:
+            break
+        case .deployment:
+            // The selector is immutable: made of the managed labels, it never changes.
+            if spec["selector"] != nil {
+                throw error("spec.selector", "spec.selector is set by the provisioner (the managed labels of the account, which never change: a Deployment's selector is immutable); remove it from the template")
+            }
+        case .cronJob:
+            guard let schedule = spec["schedule"], schedule.literalString != nil || schedule.isText else {
+                throw error(spec["schedule"] == nil ? "spec" : "spec.schedule", "spec.schedule must be a cron schedule such as \"0 5 * * *\" (placeholders allowed)")
+            }
+            guard let jobTemplate = spec["jobTemplate"], jobTemplate.isObject, let jobSpec = jobTemplate["spec"], jobSpec.isObject else {
+                throw error("spec", "spec.jobTemplate.spec is missing; a CronJob needs \(podPath).spec.containers")
+            }
+            if let jobMetadata = jobTemplate["metadata"] {
+                guard jobMetadata.isObject else { throw error("spec.jobTemplate.metadata", "spec.jobTemplate.metadata must be a mapping") }
+                for field in ["labels", "annotations"] {
+                    if let value = jobMetadata[field], !value.isObject {
+                        throw error("spec.jobTemplate.metadata.\(field)", "spec.jobTemplate.metadata.\(field) must be a mapping of string to string")
+                    }
+                }
+            }
+        }
+        let parent = kind.podTemplatePath.dropLast().joined(separator: ".")
+        guard let podTemplate = root.node(at: kind.podTemplatePath), podTemplate.isObject else {
+            throw error(parent, "\(podPath) is missing; a \(object) needs \(podPath).spec.containers")
         }
         if let podMetadata = podTemplate["metadata"] {
-            guard podMetadata.isObject else { throw error("spec.template.metadata", "spec.template.metadata must be a mapping") }
+            guard podMetadata.isObject else { throw error("\(podPath).metadata", "\(podPath).metadata must be a mapping") }
             if let labels = podMetadata["labels"], !labels.isObject {
-                throw error("spec.template.metadata.labels", "spec.template.metadata.labels must be a mapping of string to string")
+                throw error("\(podPath).metadata.labels", "\(podPath).metadata.labels must be a mapping of string to string")
             }
         }
         guard let podSpec = podTemplate["spec"], podSpec.isObject else {
-            throw error("spec.template", "spec.template.spec is missing; a Job needs spec.template.spec.containers")
+            throw error(podPath, "\(podPath).spec is missing; a \(object) needs \(podPath).spec.containers")
         }
         guard let containers = podSpec["containers"]?.arrayItems, !containers.isEmpty else {
-            throw error(podSpec["containers"] == nil ? "spec.template.spec" : "spec.template.spec.containers", "spec.template.spec.containers must be a non-empty list of containers")
+            throw error(podSpec["containers"] == nil ? "\(podPath).spec" : "\(podPath).spec.containers", "\(podPath).spec.containers must be a non-empty list of containers")
         }
-        try validateContainers(containers, path: "spec.template.spec.containers")
+        try validateContainers(containers, path: "\(podPath).spec.containers")
         if let initContainers = podSpec["initContainers"] {
             guard let items = initContainers.arrayItems else {
-                throw error("spec.template.spec.initContainers", "spec.template.spec.initContainers must be a list of containers")
+                throw error("\(podPath).spec.initContainers", "\(podPath).spec.initContainers must be a list of containers")
             }
-            try validateContainers(items, path: "spec.template.spec.initContainers")
+            try validateContainers(items, path: "\(podPath).spec.initContainers")
         }
-        return prefix
+        return (kind, prefix)
     }
 
     private func validateContainers(_ containers: [TemplateNode], path: String) throws(TemplateError) {

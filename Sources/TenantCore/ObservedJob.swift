@@ -20,37 +20,41 @@ public struct ObservedJob: Sendable, Equatable {
         let failedAt: Date?
         let failedReason: String?
         let failedMessage: String?
+        let unavailable: Bool
 
-        init(deletionTimestamp: Date?, completedAt: Date?, failedAt: Date?, failedReason: String?, failedMessage: String?) {
+        init(deletionTimestamp: Date?, completedAt: Date?, failedAt: Date?, failedReason: String?, failedMessage: String?, unavailable: Bool) {
             self.deletionTimestamp = deletionTimestamp
             self.completedAt = completedAt
             self.failedAt = failedAt
             self.failedReason = failedReason
             self.failedMessage = failedMessage
+            self.unavailable = unavailable
         }
 
         /// nil when every field is nil.
-        static func make(deletionTimestamp: Date?, completedAt: Date?, failedAt: Date?, failedReason: String?, failedMessage: String?) -> Ending? {
-            if deletionTimestamp == nil, completedAt == nil, failedAt == nil, failedReason == nil, failedMessage == nil { return nil }
+        static func make(deletionTimestamp: Date?, completedAt: Date?, failedAt: Date?, failedReason: String?, failedMessage: String?,
+                         unavailable: Bool) -> Ending? {
+            if deletionTimestamp == nil, completedAt == nil, failedAt == nil, failedReason == nil, failedMessage == nil, !unavailable { return nil }
             return Ending(deletionTimestamp: deletionTimestamp, completedAt: completedAt, failedAt: failedAt,
-                          failedReason: failedReason, failedMessage: failedMessage)
+                          failedReason: failedReason, failedMessage: failedMessage, unavailable: unavailable)
         }
 
         static func == (a: Ending, b: Ending) -> Bool {
             a.deletionTimestamp == b.deletionTimestamp && a.completedAt == b.completedAt && a.failedAt == b.failedAt
-                && a.failedReason == b.failedReason && a.failedMessage == b.failedMessage
+                && a.failedReason == b.failedReason && a.failedMessage == b.failedMessage && a.unavailable == b.unavailable
         }
     }
 
     public init(name: String, uid: String, labels: StringPairs = [:], annotations: StringPairs = [:], creationTimestamp: Date? = nil,
-                deletionTimestamp: Date? = nil, completedAt: Date? = nil, failedAt: Date? = nil, failedReason: String? = nil, failedMessage: String? = nil) {
+                deletionTimestamp: Date? = nil, completedAt: Date? = nil, failedAt: Date? = nil, failedReason: String? = nil, failedMessage: String? = nil,
+                unavailable: Bool = false) {
         self.name = name
         self.uid = uid
         self.labels = labels
         self.annotations = annotations
         self.creationTimestamp = creationTimestamp
         self.ending = Ending.make(deletionTimestamp: deletionTimestamp, completedAt: completedAt, failedAt: failedAt,
-                                  failedReason: failedReason, failedMessage: failedMessage)
+                                  failedReason: failedReason, failedMessage: failedMessage, unavailable: unavailable)
     }
 
     /// Set once a delete was accepted; the Job lingers until Foreground deletion removed its pods.
@@ -58,12 +62,19 @@ public struct ObservedJob: Sendable, Equatable {
         get { ending?.deletionTimestamp }
         set { change(deletionTimestamp: newValue) }
     }
+    /// A Deployment whose `Available` condition is not True (rolling out, crash-looping); always
+    /// false for Jobs and CronJobs.
+    public var isUnavailable: Bool {
+        get { ending?.unavailable ?? false }
+        set { change(unavailable: newValue) }
+    }
     /// The `Complete` condition is True: its lastTransitionTime.
     public var completedAt: Date? {
         get { ending?.completedAt }
         set { change(completedAt: newValue) }
     }
-    /// The `Failed` condition is True: its lastTransitionTime and reason.
+    /// The `Failed` condition is True: its lastTransitionTime and reason. For a Deployment: its
+    /// `Progressing` condition is False (`ProgressDeadlineExceeded`).
     public var failedAt: Date? {
         get { ending?.failedAt }
         set { change(failedAt: newValue) }
@@ -78,10 +89,10 @@ public struct ObservedJob: Sendable, Equatable {
     }
 
     private mutating func change(deletionTimestamp: Date?? = nil, completedAt: Date?? = nil, failedAt: Date?? = nil,
-                                 failedReason: String?? = nil, failedMessage: String?? = nil) {
+                                 failedReason: String?? = nil, failedMessage: String?? = nil, unavailable: Bool? = nil) {
         ending = Ending.make(deletionTimestamp: deletionTimestamp ?? self.deletionTimestamp, completedAt: completedAt ?? self.completedAt,
                              failedAt: failedAt ?? self.failedAt, failedReason: failedReason ?? self.failedReason,
-                             failedMessage: failedMessage ?? self.failedMessage)
+                             failedMessage: failedMessage ?? self.failedMessage, unavailable: unavailable ?? self.isUnavailable)
     }
 
     /// The exact account id from the `tenant-provisioner/account-id` annotation.

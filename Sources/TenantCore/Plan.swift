@@ -10,6 +10,7 @@ public struct Plan: Sendable, Equatable {
     public struct Summary: Sendable, Equatable {
         public var creates = 0
         public var recreates = 0
+        public var updates = 0
         public var restarts = 0
         public var deletes = 0
         public var deferredDeletes = 0
@@ -28,6 +29,7 @@ public struct Plan: Sendable, Equatable {
             switch action {
             case .create: s.creates += 1
             case .recreate: s.recreates += 1
+            case .update: s.updates += 1
             case .restart: s.restarts += 1
             case .delete: s.deletes += 1
             case .deferDelete: s.deferredDeletes += 1
@@ -53,6 +55,7 @@ public struct Plan: Sendable, Equatable {
         }
         let s = summary
         var parts = ["\(s.creates) to create", "\(s.recreates) to recreate", "\(s.deletes) to delete"]
+        if s.updates > 0 { parts.append("\(s.updates) to update in place") }
         if s.restarts > 0 { parts.append("\(s.restarts) failed Jobs to restart") }
         if s.deferredDeletes > 0 { parts.append("\(s.deferredDeletes) deletions deferred (over MAX_DELETES_PER_PASS)") }
         if s.conflicts > 0 { parts.append("\(s.conflicts) name conflicts") }

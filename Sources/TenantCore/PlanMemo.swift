@@ -1,3 +1,5 @@
+import Common
+
 /// What the planner remembers about each account between passes, so an idle pass over 10,000
 /// accounts whose Jobs are in place neither names nor renders any of them: the account's Job
 /// name (it depends only on the id and the template prefix), and the spec hash its Job should
@@ -43,13 +45,13 @@ public struct PlanMemo: Sendable {
     /// Accounts remembered.
     public var count: Int { entries.count }
 
-    /// The account's entry, its name computed under `prefix` the first time.
-    mutating func entry(accountID: String, prefix: String) -> Entry {
+    /// The account's entry, its name computed under `prefix` (and `maxLength`) the first time.
+    mutating func entry(accountID: String, prefix: String, maxLength: Int = DNSName.maxLabelLength) -> Entry {
         if let stored = entries[accountID] {
             return Entry(name: stored.hashedName ?? JobNaming.plainName(prefix: prefix, accountID: accountID),
                          isPlain: stored.hashedName == nil, key: stored.remembered?.key, hash: stored.remembered?.hash)
         }
-        let (name, suffix) = JobNaming.name(prefix: prefix, accountID: accountID)
+        let (name, suffix) = JobNaming.name(prefix: prefix, accountID: accountID, maxLength: maxLength)
         let isPlain = suffix == accountID
         entries[accountID] = Stored(hashedName: isPlain ? nil : name)
         if !isPlain { hashedByName[name, default: []].insert(accountID) }

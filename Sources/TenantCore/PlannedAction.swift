@@ -57,6 +57,10 @@ public enum PlannedAction: Sendable, Equatable {
     /// pass creates `successor` once `old` is gone. `specHash` is the successor's, which differs
     /// from `old`'s (or equals it for a rerun). Does not count against the delete budget.
     case recreate(old: ObservedJob, successor: JobOrder, specHash: String, reason: String)
+    /// A Deployment or CronJob whose spec hash differs: the rendered `successor` replaces `old`'s
+    /// spec in place (PUT with its resourceVersion and uid), which Kubernetes rolls out; same
+    /// object, new generation. Not budgeted: nothing is deleted.
+    case update(old: ObservedJob, successor: JobOrder, specHash: String, reason: String)
     /// The first half of a restart: delete the failed Job `old` (Foreground, precondition on its
     /// uid); a later pass renders and creates it afresh once it is gone. Not budgeted either.
     case restart(old: ObservedJob, accountID: String, reason: String)
@@ -78,7 +82,7 @@ public enum PlannedAction: Sendable, Equatable {
         switch self {
         case .create(let order, _, _): order.name
         case .delete(let name, _, _, _), .deferDelete(let name, _, _), .waitForDeletion(let name, _): name
-        case .recreate(let old, _, _, _), .restart(let old, _, _): old.name
+        case .recreate(let old, _, _, _), .restart(let old, _, _), .update(let old, _, _, _): old.name
         case .recordSuccess(_, let name, _, _), .reportConflict(_, let name, _): name
         case .recordFailure(_, let job): job.name
         case .renderFailed: nil
@@ -87,7 +91,7 @@ public enum PlannedAction: Sendable, Equatable {
 
     public var accountID: String? {
         switch self {
-        case .create(let order, _, _), .recreate(_, let order, _, _): order.accountID
+        case .create(let order, _, _), .recreate(_, let order, _, _), .update(_, let order, _, _): order.accountID
         case .delete(_, _, let id, _), .deferDelete(_, let id, _), .waitForDeletion(_, let id): id
         case .recordSuccess(let id, _, _, _), .recordFailure(let id, _), .reportConflict(let id, _, _), .renderFailed(let id, _), .restart(_, let id, _): id
         }
@@ -100,6 +104,7 @@ public enum PlannedAction: Sendable, Equatable {
         case .create: "create"
         case .delete: "delete"
         case .recreate: "recreate"
+        case .update: "update"
         case .restart: "restart"
         case .recordSuccess: "record-success"
         case .recordFailure: "record-failure"
@@ -113,7 +118,8 @@ public enum PlannedAction: Sendable, Equatable {
     /// Why, in words an operator understands.
     public var reason: String {
         switch self {
-        case .create(_, let reason, _), .delete(_, _, _, let reason), .recreate(_, _, _, let reason), .deferDelete(_, _, let reason), .restart(_, _, let reason): reason
+        case .create(_, let reason, _), .delete(_, _, _, let reason), .recreate(_, _, _, let reason), .deferDelete(_, _, let reason), .restart(_, _, let reason),
+             .update(_, _, _, let reason): reason
         case .recordSuccess(_, _, _, let at): "Job completed at \(Timestamp.rfc3339(at))"
         case .recordFailure(_, let job):
             "Job failed" + (job.failedAt.map { " at \(Timestamp.rfc3339($0))" } ?? "") + (job.failedReason.map { " (\($0))" } ?? "")
@@ -142,7 +148,7 @@ extension PlannedAction {
         case .delete: .delete
         case .deferDelete: .deferDelete
         case .waitForDeletion: .waitForDeletion
-        case .recreate, .restart: .replace
+        case .recreate, .restart, .update: .replace
         case .create: .create
         }
     }

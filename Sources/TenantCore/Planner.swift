@@ -131,7 +131,7 @@ struct PlanBuilder {
         // One memo lookup per account: its name and remembered hash.
         var entries: [PlanMemo.Entry] = []
         entries.reserveCapacity(ids.count)
-        for id in ids { entries.append(memo.entry(accountID: id, prefix: template.prefix)) }
+        for id in ids { entries.append(memo.entry(accountID: id, prefix: template.prefix, maxLength: template.kind.maxNameLength)) }
         // Names are injective up to a 32-bit hash collision, and a plain name (`<prefix>-<id>`)
         // can equal a hashed one; if two active accounts still want one name, the smaller id
         // keeps it and the other is reported, never silently shared. Two plain names never
@@ -154,7 +154,7 @@ struct PlanBuilder {
         // `<prefix>-<id>` of an account whose id is the rest of this name, if its name is plain.
         let id = String(entry.name.dropFirst(template.prefix.count + 1))
         if id < owner, accounts[id]?.isActive == true,
-           memo.isPlain(accountID: id) ?? (JobNaming.name(prefix: template.prefix, accountID: id).name == entry.name) { owner = id }
+           memo.isPlain(accountID: id) ?? (JobNaming.name(prefix: template.prefix, accountID: id, maxLength: template.kind.maxNameLength).name == entry.name) { owner = id }
         return owner
     }
 
@@ -222,7 +222,9 @@ struct PlanBuilder {
             add(.waitForDeletion(jobName: job.name, accountID: order.accountID), key: job.name)
             return
         }
-        if let failedAt = job.failedAt {
+        // A Job's failure belongs to the restart logic; a Deployment that stopped progressing is
+        // only reported (`ObservedStatus`): Kubernetes restarts its pods, a new spec may fix it.
+        if template.kind == .job, let failedAt = job.failedAt {
             planFailed(job, failedAt: failedAt, order: order, status: status)
             return
         }
@@ -235,6 +237,14 @@ struct PlanBuilder {
         } catch {
             add(.renderFailed(accountID: order.accountID, message: error.problem), key: order.name)
             return
+        }
+        if !inPlace, job.specHash != specHash, template.kind.updatesInPlace {
+            let reason = Self.driftReason(job: job, specHash: specHash, generation: order.generation, status: status)
+            add(.update(old: job, successor: order, specHash: specHash, reason: reason), key: job.name)
+            return
+        }
+        if template.kind == .deployment, let failedAt = job.failedAt, !RolloutFailure.isRecorded(job, failedAt: failedAt, status: status) {
+            add(.recordFailure(accountID: order.accountID, job: job), key: job.name)
         }
         if !inPlace, job.specHash != specHash {
             var reason = Self.driftReason(job: job, specHash: specHash, generation: order.generation, status: status)
@@ -296,6 +306,12 @@ struct PlanBuilder {
             create(order, reason: "new account")
             return
         }
+        // A Deployment or CronJob is simply there for every active account: no restart, rerun
+        // or success of its own decides when it comes back.
+        if template.kind.updatesInPlace {
+            create(order, reason: status.phase == .inactive ? "account activated" : "no \(template.kind.rawValue) for the active account")
+            return
+        }
         switch status.phase {
         case .restartScheduled:
             // Deleted for its restart (or gone by TTL meanwhile): created at the restart time.
@@ -338,6 +354,8 @@ struct PlanBuilder {
     }
 
     private mutating func recordObservations(of jobs: JobGroup, accountID: String, status: AccountStatus?) {
+        // Only Jobs complete or fail; a Deployment's state is mirrored by `ObservedStatus`.
+        guard template.kind == .job else { return }
         for job in jobs {
             if let completedAt = job.completedAt, status?.hasRecordedSuccess(uid: job.uid, completedAt: completedAt) != true {
                 add(.recordSuccess(accountID: accountID, jobName: job.name, uid: job.uid, completedAt: completedAt), key: job.name)

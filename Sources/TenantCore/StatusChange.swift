@@ -26,6 +26,8 @@ public enum StatusChange: Sendable, Equatable {
     /// The account's create waits for a slot under `MAX_RUNNING_JOBS`: `place` in a line of
     /// `waiting`; `replacement` is what the create completes (a restart or a recreate).
     case queued(place: Int, waiting: Int, limit: Int, replacement: Replacement?)
+    /// A Deployment stopped progressing (`RolloutFailure`): phase failed, the message says why.
+    case rolloutFailed(jobName: String, uid: String, at: Date, message: String)
     /// A queued create that is no longer wanted (the account turned inactive, its Job appeared).
     case dequeued(accountActive: Bool)
 }
@@ -100,6 +102,12 @@ extension AccountStatus {
             status.phase = .queued
             status.queuedFor = replacement?.verb
             status.message = Self.queuedMessage(place: place, waiting: waiting, limit: limit, replacement: replacement)
+        case .rolloutFailed(let name, let uid, let at, let message):
+            status.jobName = name
+            status.jobUID = uid
+            status.phase = .failed
+            status.lastFailureAt = at
+            status.message = message
         case .dequeued(let active):
             guard status.phase == .queued else { return status }
             status.phase = active ? .pending : .inactive
@@ -142,7 +150,8 @@ public enum ObservedStatus {
     /// - a live Job of the account under another uid than the row's (created by a leader that
     ///   died before writing the row) is adopted: the row names it and it is running.
     /// `isActive` says whether the account is active (nil: no row in `accounts`).
-    public static func updates(index: JobIndex, statuses: [String: AccountStatus], isActive: (String) -> Bool?) -> [AccountStatus] {
+    public static func updates(index: JobIndex, statuses: [String: AccountStatus], kind: WorkloadKind = .job, isActive: (String) -> Bool?) -> [AccountStatus] {
+        if kind == .deployment { return deploymentUpdates(index: index, statuses: statuses, isActive: isActive) }
         var out: [AccountStatus] = []
         for (id, status) in statuses {
             let own = index.managedJobs(ofAccount: id)
@@ -177,6 +186,42 @@ public enum ObservedStatus {
                 s.phase = .running
                 out.append(s)
             }
+        }
+        return out
+    }
+
+    /// A Deployment's row follows its conditions: `running` while `Available` is True, `pending`
+    /// otherwise; `failed` (Progressing False) is recorded by the executor with what the pods
+    /// show, and left when the Deployment progresses again (rolling out, crash-looping
+    /// within its progress deadline). A Deployment of another uid than the row's (created by a
+    /// leader that died before writing the row) is adopted. Vanished: as for Jobs.
+    static func deploymentUpdates(index: JobIndex, statuses: [String: AccountStatus], isActive: (String) -> Bool?) -> [AccountStatus] {
+        var out: [AccountStatus] = []
+        for (id, status) in statuses {
+            let own = index.managedJobs(ofAccount: id)
+            guard let object = own.first(where: { $0.uid == status.jobUID && !$0.isTerminating }) ?? own.last(where: { !$0.isTerminating }) else {
+                guard status.jobUID != nil else { continue }
+                var s = status
+                if status.phase == .deleting, isActive(id) != true {
+                    s.phase = .inactive
+                } else if status.phase == .running || status.phase == .failed {
+                    s.phase = .pending
+                }
+                if s != status { out.append(s) }
+                continue
+            }
+            guard isActive(id) == true else { continue }
+            var s = status
+            s.jobName = object.name
+            s.jobUID = object.uid
+            if object.failedAt != nil {
+                // Recorded with what its pods show (`PlannedAction.recordFailure`, `RolloutFailure`).
+                continue
+            } else {
+                s.phase = object.isUnavailable ? .pending : .running
+                if status.phase == .failed { s.message = nil }
+            }
+            if s != status { out.append(s) }
         }
         return out
     }

@@ -52,6 +52,19 @@ indirect enum TemplateNode: Sendable, Equatable {
         }
     }
 
+    /// The node at `path` (object keys), nil where one is missing.
+    func node(at path: [String]) -> TemplateNode? {
+        var node: TemplateNode? = self
+        for key in path { node = node?[key] }
+        return node
+    }
+
+    /// A string with placeholders.
+    var isText: Bool {
+        if case .text = self { return true }
+        return false
+    }
+
     /// The string when it holds no placeholder.
     var literalString: String? {
         if case .literal(.string(let s)) = self { return s }

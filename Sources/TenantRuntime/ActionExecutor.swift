@@ -80,9 +80,14 @@ public struct ActionExecutor: Sendable {
             if case .done = outcome.result { metrics.increment("tenant_provisioner_jobs_deleted_total") }
         case .recreate(let old, _, _, _):
             outcome = await replace(old, item: item)
+        case .update(let old, let order, _, _):
+            outcome = await update(old, to: order, item: item)
+            if case .done = outcome.result { metrics.increment("tenant_provisioner_jobs_updated_total") }
         case .restart(let old, let accountID, _):
             outcome = await replace(old, item: item)
             if case .done = outcome.result { restartStarted.withLock { $0[accountID] = .now } }
+        case .recordFailure(let accountID, let job) where template.kind == .deployment:
+            outcome = await recordRolloutFailure(of: job, accountID: accountID, item: item)
         case .recordFailure(let accountID, let job):
             outcome = await recordFailure(of: job, accountID: accountID, item: item, now: now)
         default:
@@ -106,7 +111,7 @@ public struct ActionExecutor: Sendable {
             return ActionOutcome(item: item, result: .rejected(error.problem))
         }
         do {
-            let created: KubeClient.MetadataOnly = try await client.create(.jobs, namespace: namespace, body: job.manifest)
+            let created: KubeClient.MetadataOnly = try await client.create(template.kind.resource, namespace: namespace, body: job.manifest)
             var outcome = ActionOutcome(item: item, result: .done, newUID: created.metadata.uid)
             outcome.specHash = job.specHash
             return outcome
@@ -117,7 +122,7 @@ public struct ActionExecutor: Sendable {
             // Ours, and not what the cache showed when this was planned (a create of a moment ago
             // by another writer, or the old Job of a replacement not gone after all): never taken
             // for done; the account is planned again from what the watch shows next.
-            return ActionOutcome(item: item, result: .unnecessary("a Job named \(order.name) already exists"))
+            return ActionOutcome(item: item, result: .unnecessary("a \(template.kind.rawValue) named \(order.name) already exists"))
         } catch where error.isInvalid || error.isForbidden {
             return ActionOutcome(item: item, result: .rejected(error.description))
         } catch {
@@ -142,18 +147,53 @@ public struct ActionExecutor: Sendable {
     /// The Job called `name` when it exists and lacks this instance's labels; nil when it is ours
     /// (the cache had not caught up yet), gone, or cannot be read (the next pass tries again).
     private func unmanagedHolder(of name: String) async -> ObservedJob? {
-        guard let job: JobSummary = try? await client.get(.jobs, namespace: namespace, name: name),
+        guard let job: JobSummary = try? await client.get(template.kind.resource, namespace: namespace, name: name),
               !ManagedMetadata.isManaged(labels: job.labels, instance: instance) else { return nil }
-        return ObservedJob(job)
+        return ObservedJob(job, kind: template.kind)
     }
 
     private func delete(name: String, uid: String, item: WorkItem) async -> ActionOutcome {
         do {
-            let deleted = try await client.delete(.jobs, namespace: namespace, name: name, propagation: .foreground, preconditionUID: uid)
-            return ActionOutcome(item: item, result: deleted ? .done : .unnecessary("the Job was already gone"))
+            let deleted = try await client.delete(template.kind.resource, namespace: namespace, name: name, propagation: .foreground, preconditionUID: uid)
+            return ActionOutcome(item: item, result: deleted ? .done : .unnecessary("the \(template.kind.rawValue) was already gone"))
         } catch where error.isConflict {
-            return ActionOutcome(item: item, result: .unnecessary("the Job was replaced meanwhile (uid changed)"))
+            return ActionOutcome(item: item, result: .unnecessary("the \(template.kind.rawValue) was replaced meanwhile (uid changed)"))
         } catch where error.isForbidden {
+            return ActionOutcome(item: item, result: .rejected(error.description))
+        } catch {
+            return ActionOutcome(item: item, result: .failed(error.description))
+        }
+    }
+
+    /// A Deployment's or CronJob's new spec, in place: the object is read for its
+    /// resourceVersion, then replaced by the rendered one carrying that resourceVersion and the
+    /// uid the plan saw, so a change made meanwhile (409) or an object replaced under the same
+    /// name (uid precondition) is never overwritten; the next pass plans again from the watch.
+    private func update(_ old: ObservedJob, to order: JobOrder, item: WorkItem) async -> ActionOutcome {
+        let rendered: RenderedJob
+        do {
+            rendered = try template.render(order, namespace: namespace, instance: instance)
+        } catch {
+            return ActionOutcome(item: item, result: .rejected(error.problem))
+        }
+        let resource = template.kind.resource
+        do {
+            guard let current: KubeClient.MetadataOnly = try await client.get(resource, namespace: namespace, name: old.name) else {
+                return ActionOutcome(item: item, result: .unnecessary("the \(template.kind.rawValue) is gone"))
+            }
+            guard current.metadata.uid == old.uid, let resourceVersion = current.metadata.resourceVersion else {
+                return ActionOutcome(item: item, result: .unnecessary("the \(template.kind.rawValue) was replaced meanwhile (uid changed)"))
+            }
+            var body = rendered.manifest
+            body["metadata"]?["resourceVersion"] = .string(resourceVersion)
+            body["metadata"]?["uid"] = .string(old.uid)
+            let _: KubeClient.MetadataOnly = try await client.update(resource, namespace: namespace, name: old.name, body: body)
+            var outcome = ActionOutcome(item: item, result: .done)
+            outcome.specHash = rendered.specHash
+            return outcome
+        } catch where error.isConflict {
+            return ActionOutcome(item: item, result: .unnecessary("the \(template.kind.rawValue) changed meanwhile (409); planned again from what the watch shows"))
+        } catch where error.isInvalid || error.isForbidden {
             return ActionOutcome(item: item, result: .rejected(error.description))
         } catch {
             return ActionOutcome(item: item, result: .failed(error.description))
@@ -227,6 +267,41 @@ public struct ActionExecutor: Sendable {
         let event = verdict.event(for: failure, now: now)
         await events.warning(jobName: job.name, uid: job.uid, namespace: namespace, reason: event.reason, message: event.message, now: now)
         return ActionOutcome(item: item, result: .done, restartAt: verdict.restartAt(now: now))
+    }
+
+    /// A Deployment that stopped progressing: its pods' containers (restart counts, last
+    /// termination) go into the row's message with the condition, and one audit row. Pods that
+    /// cannot be read leave the condition alone in the message.
+    private func recordRolloutFailure(of object: ObservedJob, accountID: String, item: WorkItem) async -> ActionOutcome {
+        let failedAt = object.failedAt ?? Date()
+        let suffix = String(object.name.dropFirst(template.prefix.count + 1))
+        let selector = ManagedMetadata.selector(instance: instance) + ",\(ManagedMetadata.accountLabel)=\(suffix)"
+        var containers: [ContainerRestarts] = []
+        do {
+            let pods: KubeList<Pod> = try await client.listAll(.pods, namespace: namespace, labelSelector: selector)
+            for pod in pods.items {
+                for status in pod.status?.containerStatuses ?? [] {
+                    containers.append(ContainerRestarts(pod: pod.metadata.name ?? "", container: status.name, restartCount: Int(status.restartCount ?? 0),
+                                                        lastReason: status.lastState?.terminated?.reason, lastExitCode: status.lastState?.terminated?.exitCode,
+                                                        waitingReason: status.state?.waiting?.reason))
+                }
+            }
+        } catch {
+            logger.warning("cannot read the pods of a Deployment that stopped progressing", ["k8s.deployment": object.name, "error": error.description])
+        }
+        let message = RolloutFailure.message(object, containers: containers)
+        let change = StatusChange.rolloutFailed(jobName: object.name, uid: object.uid, at: failedAt, message: message)
+        let audit = AuditEntry(action: "failure", accountID: accountID, namespace: namespace, jobName: object.name, jobUID: object.uid, reason: message,
+                               details: ["reason": object.failedReason.map(JSONValue.string) ?? .null, "failed_at": .string(Timestamp.rfc3339(failedAt))])
+        do {
+            try await store.update(accountID: accountID, audit: [audit]) { AccountStatus.applying(change, to: $0, accountID: accountID) }
+        } catch {
+            metrics.increment("tenant_provisioner_db_errors_total")
+            return ActionOutcome(item: item, result: .failed("could not record the Deployment's failure: \(error)"))
+        }
+        metrics.increment("tenant_provisioner_job_failures_total", labels: ["reason": object.failedReason ?? "ProgressDeadlineExceeded"])
+        logger.warning("deployment not progressing", ["account.id": accountID, "k8s.deployment": object.name, "reason": message])
+        return ActionOutcome(item: item, result: .done)
     }
 
     // MARK: records

@@ -13,7 +13,7 @@ public enum PlanCommand {
         let logger = deps.logger
         let client = KubeClient(config: deps.kube, rateLimit: settings.rateLimit, logger: logger)
         let cache = JobCache(client: client, namespace: deps.namespace, labelSelector: ManagedMetadata.selector(instance: settings.instance),
-                             keptLabels: ManagedMetadata.readLabels, logger: logger)
+                             resource: deps.template.kind.resource, keptLabels: ManagedMetadata.readLabels, logger: logger)
         let store = ProvisionerStore(connection: PostgresConnection(config: deps.database, logger: logger), actor: settings.identity)
         let reconciler = Reconciler(store: store, cache: cache, queue: ActionQueue(), template: deps.template,
                                     options: .init(namespace: deps.namespace, instance: settings.instance, rerunAfterSuccess: settings.rerunAfterSuccess, dryRun: true),
@@ -30,12 +30,12 @@ public enum PlanCommand {
             // The cache holds only our Jobs; one unfiltered list shows which names others hold.
             let everyJob: KubeList<JobSummary>
             do {
-                everyJob = try await client.listAll(.jobs, namespace: deps.namespace)
+                everyJob = try await client.listAll(deps.template.kind.resource, namespace: deps.namespace)
             } catch {
                 logger.error("cannot list the Jobs of the namespace", ["error": error.description])
                 return ExitCode.failure.rawValue
             }
-            print(report.plan.reportingNameHolders(everyJob.items.map(ObservedJob.init), instance: settings.instance).description)
+            print(report.plan.reportingNameHolders(everyJob.items.map { ObservedJob($0, kind: deps.template.kind) }, instance: settings.instance).description)
             return ExitCode.success.rawValue
         } catch {
             logger.error("cannot compute the plan", ["error": error.description])

@@ -58,7 +58,7 @@ public final class ProvisionerService: Sendable {
         logger = deps.logger
         client = KubeClient(config: deps.kube, rateLimit: s.rateLimit, logger: deps.logger.with(["component": "kube"]))
         cache = JobCache(client: client, namespace: deps.namespace, labelSelector: ManagedMetadata.selector(instance: s.instance),
-                         keptLabels: ManagedMetadata.readLabels, logger: deps.logger.with(["component": "job-cache"]))
+                         resource: deps.template.kind.resource, keptLabels: ManagedMetadata.readLabels, logger: deps.logger.with(["component": "job-cache"]))
         let cache = self.cache
         store = ProvisionerStore(connection: PostgresConnection(config: deps.database, logger: deps.logger), actor: s.identity,
                                  jobStrings: { name in cache.job(named: name).map { ($0.name, $0.uid) } })
@@ -107,6 +107,7 @@ public final class ProvisionerService: Sendable {
         metrics.describe("tenant_provisioner_jobs_created_total", .counter, help: "Jobs created.")
         metrics.describe("tenant_provisioner_jobs_deleted_total", .counter, help: "Jobs deleted (inactive, deleted or unknown accounts).")
         metrics.describe("tenant_provisioner_jobs_recreated_total", .counter, help: "Jobs recreated because their spec changed.")
+        metrics.describe("tenant_provisioner_jobs_updated_total", .counter, help: "Deployments and CronJobs whose changed spec was applied in place.")
         metrics.describe("tenant_provisioner_jobs_restarted_total", .counter, help: "Failed Jobs restarted (the new Job created).")
         metrics.describe("tenant_provisioner_job_failures_total", .counter, help: "Job failures recorded, by reason.")
         metrics.describe("tenant_provisioner_restarts_waiting", .gauge, help: "Accounts whose failed Job waits for its restart (phase restart_scheduled).")

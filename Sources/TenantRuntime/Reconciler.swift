@@ -146,10 +146,10 @@ public actor Reconciler {
         switch (outcome.item.action, outcome.result) {
         case (_, .nameTaken(let holder)):
             foreignJobs[holder.name] = (holder, now + Self.foreignJobRecheck)
-        case (.create(let order, _, _), .rejected):
+        case (.create(let order, _, _), .rejected), (.update(_, let order, _, _), .rejected):
             rejected[accountID] = order.key
             slotsInFlight[accountID] = nil
-        case (.create(let order, _, _), .done):
+        case (.create(let order, _, _), .done), (.update(_, let order, _, _), .done):
             rejected[accountID] = nil
             // The Job just sent carries this hash: the next pass compares without rendering.
             if let hash = outcome.specHash { memo.remember(hash, accountID: accountID, key: order.key) }
@@ -221,7 +221,7 @@ public actor Reconciler {
         }
         metrics.increment("tenant_provisioner_accounts_planned_total", by: Double(planAll ? accounts.count : ids.count))
         attention.formUnion(needingAttention(after: plan, statuses: looked))
-        let observedPhases = options.dryRun ? [] : ObservedStatus.updates(index: index, statuses: looked, isActive: { id in
+        let observedPhases = options.dryRun ? [] : ObservedStatus.updates(index: index, statuses: looked, kind: template.kind, isActive: { id in
             accounts.index(forKey: id).map { accounts.values[$0].isActive }
         })
         var report: PassReport
@@ -269,7 +269,12 @@ public actor Reconciler {
         refreshJobIndex(now: now)
         let plan = Planner.plan(account: account, accountID: accountID, index: jobIndex, status: status, template: template,
                                 namespace: options.namespace, policy: policy(now: now), now: now, memo: &memo)
-        return try await carryOut(plan, planned: [accountID], statuses: status.map { [accountID: $0] } ?? [:], extraStatuses: [], urgent: true,
+        let statuses = status.map { [accountID: $0] } ?? [:]
+        // A Deployment's availability is mirrored as soon as its conditions change (the watch
+        // brings the account here), not at the next poll.
+        let observed = options.dryRun || template.kind != .deployment ? [] : ObservedStatus.updates(
+            index: jobIndex, statuses: statuses, kind: template.kind, isActive: { _ in account?.isActive })
+        return try await carryOut(plan, planned: [accountID], statuses: statuses, extraStatuses: observed, urgent: true,
                                   started: started, now: now)
     }
 
@@ -279,14 +284,15 @@ public actor Reconciler {
         let (revision, updates) = cache.updates(since: jobRevision)
         switch updates {
         case .everything(let jobs):
-            jobIndex = JobIndex(instance: options.instance, jobs: jobs.values.lazy.map(ObservedJob.init))
+            let kind = template.kind
+            jobIndex = JobIndex(instance: options.instance, jobs: jobs.values.lazy.map { ObservedJob($0, kind: kind) })
             needsFullPlan = true
         case .changed(let changed):
             for (name, job) in changed {
                 // The account the Job belonged to and the one it belongs to now.
                 if let before = jobIndex.job(named: name)?.accountID { attention.insert(before) }
                 if let job {
-                    let observed = ObservedJob(job)
+                    let observed = ObservedJob(job, kind: template.kind)
                     if let after = observed.accountID { attention.insert(after) }
                     jobIndex.upsert(observed)
                 } else {
@@ -412,7 +418,7 @@ public actor Reconciler {
         for action in plan.actions {
             let key = action.accountID ?? action.jobName ?? ""
             switch action {
-            case .create(let order, _, _), .recreate(_, let order, _, _):
+            case .create(let order, _, _), .recreate(_, let order, _, _), .update(_, let order, _, _):
                 // A create refused for this very account data is not tried again, nor is the Job
                 // it would replace deleted.
                 if rejected[order.accountID] == order.key { continue }

@@ -210,3 +210,58 @@ import Testing
         #expect(error.problem.contains("memory_override"))
     }
 }
+
+/// One renderer for every workload shape: the managed labels on the object, its pod template
+/// (and a CronJob's job template), `ACCOUNT_ID` and `config.env` wherever the pod template sits.
+@Suite struct WorkloadRenderingTests {
+    static let account = Account(id: "acme", isActive: true, config: ["tag": "v2", "env": ["REGION": "eu"]], generation: 4)
+
+    static func render(_ yaml: String, account: Account = account) throws -> RenderedJob {
+        try JobTemplate.parse(yaml: yaml, file: "t.yaml").render(account: account, namespace: "tenants", instance: "blue")
+    }
+
+    static let labels: JSONValue = [
+        "app.kubernetes.io/managed-by": "tenant-provisioner", "tenant-provisioner/instance": "blue", "tenant-provisioner/account": "acme",
+    ]
+
+    @Test func aDeploymentSelectsItsPodsByTheManagedLabels() throws {
+        let rendered = try Self.render(JobTemplateParseTests.deployment)
+        let m = rendered.manifest
+        #expect(m["apiVersion"] == "apps/v1" && m["kind"] == "Deployment")
+        #expect(rendered.name == "worker-acme" && m["metadata"]?["name"] == "worker-acme")
+        #expect(m["metadata"]?["labels"] == Self.labels)
+        #expect(m["spec"]?["selector"] == ["matchLabels": Self.labels])
+        #expect(m["spec"]?["template"]?["metadata"]?["labels"] == Self.labels, "the selector matches the pod template")
+        #expect(m["metadata"]?["annotations"]?["tenant-provisioner/account-id"] == "acme")
+        #expect(m["metadata"]?["annotations"]?["tenant-provisioner/spec-hash"] == .string(rendered.specHash))
+        let env = m["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first?["env"]
+        #expect(env == [["name": "ACCOUNT_ID", "value": "acme"], ["name": "REGION", "value": "eu"]])
+        #expect(m["spec"]?["replicas"] == 1)
+    }
+
+    @Test func aCronJobLabelsItsJobTemplateSoItsJobsNameTheirAccount() throws {
+        let rendered = try Self.render(JobTemplateParseTests.cronJob)
+        let m = rendered.manifest
+        #expect(m["kind"] == "CronJob" && m["spec"]?["schedule"] == "0 5 * * *")
+        #expect(m["metadata"]?["labels"] == Self.labels)
+        let jobTemplate = m["spec"]?["jobTemplate"]
+        #expect(jobTemplate?["metadata"]?["labels"] == Self.labels)
+        #expect(jobTemplate?["metadata"]?["annotations"] == ["tenant-provisioner/account-id": "acme"])
+        let pod = jobTemplate?["spec"]?["template"]
+        #expect(pod?["metadata"]?["labels"] == Self.labels)
+        #expect(pod?["spec"]?["containers"]?.arrayValue?.first?["env"] == [["name": "ACCOUNT_ID", "value": "acme"], ["name": "REGION", "value": "eu"]])
+        #expect(pod?["spec"]?["containers"]?.arrayValue?.first?["image"] == "worker:v2")
+        #expect(m["spec"]?["selector"] == nil, "a CronJob has none")
+    }
+
+    /// The CronJob controller appends 11 characters to its Jobs' names: a CronJob's is at most 52.
+    @Test func aCronJobNameIsCutToFiftyTwo() throws {
+        let long = Account(id: String(repeating: "x", count: 60), isActive: true, config: ["tag": "v1"], generation: 1)
+        let cron = try Self.render(JobTemplateParseTests.cronJob, account: long)
+        let job = try Self.render(TemplateFixtures.minimal(), account: long)
+        #expect(cron.name.utf8.count == 52 && cron.name.hasPrefix("sync-x"), "\(cron.name)")
+        #expect(job.name.utf8.count == 63)
+        #expect(cron.suffix.hasSuffix(String(SHA256.hex(long.id.utf8).prefix(8))))
+        #expect(JobNaming.name(prefix: "sync", accountID: long.id, maxLength: 52) == (cron.name, cron.suffix))
+    }
+}

@@ -55,12 +55,89 @@ import Testing
         #expect(error.problem.contains("more than once"))
     }
 
-    @Test func deploymentIsRejected() throws {
-        let yaml = TemplateFixtures.minimal().replacingOccurrences(of: "kind: Job", with: "kind: Deployment")
+    @Test func anotherKindIsRejectedNamingTheAllowedOnes() throws {
+        let yaml = TemplateFixtures.minimal().replacingOccurrences(of: "kind: Job", with: "kind: StatefulSet")
         let error = try #require(parseError(yaml))
         #expect(error.line == 2)
-        #expect(error.problem.contains("kind is \"Deployment\""))
-        #expect(error.problem.contains("kind: Job"))
+        #expect(error.problem.contains("kind is \"StatefulSet\""))
+        #expect(error.problem.contains("batch/v1 Job, batch/v1 CronJob or apps/v1 Deployment"))
+    }
+
+    @Test func aKindWithTheWrongAPIVersionIsRejected() throws {
+        let yaml = TemplateFixtures.minimal().replacingOccurrences(of: "kind: Job", with: "kind: Deployment")
+        let error = try #require(parseError(yaml))
+        #expect(error.line == 1)
+        #expect(error.problem == "apiVersion is \"batch/v1\"; a Deployment template needs apiVersion apps/v1")
+    }
+
+    static let deployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: worker
+        spec:
+          replicas: 1
+          template:
+            spec:
+              containers:
+                - name: main
+                  image: "worker:{{ config.tag }}"
+        """
+
+    static let cronJob = """
+        apiVersion: batch/v1
+        kind: CronJob
+        metadata:
+          name: sync
+        spec:
+          schedule: "0 5 * * *"
+          jobTemplate:
+            spec:
+              backoffLimit: 0
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers:
+                    - name: main
+                      image: "worker:{{ config.tag }}"
+        """
+
+    @Test func deploymentsAndCronJobsAreTemplatesToo() throws {
+        let deployment = try JobTemplate.parse(yaml: Self.deployment, file: "d.yaml")
+        #expect(deployment.kind == .deployment && deployment.prefix == "worker")
+        let cronJob = try JobTemplate.parse(yaml: Self.cronJob, file: "c.yaml")
+        #expect(cronJob.kind == .cronJob && cronJob.prefix == "sync")
+        #expect(try TemplateFixtures.parse().kind == .job)
+    }
+
+    /// The selector is the provisioner's (the managed labels) and immutable: a template that
+    /// would set or change it is refused at startup.
+    @Test func aDeploymentTemplateWithASelectorIsRefused() throws {
+        let yaml = Self.deployment.replacingOccurrences(of: "  replicas: 1\n", with: "  replicas: 1\n  selector:\n    matchLabels:\n      app: x\n")
+        let error = try #require(parseError(yaml))
+        #expect(error.line == 7)
+        #expect(error.problem.contains("spec.selector is set by the provisioner"))
+    }
+
+    @Test func cronJobShapeIsChecked() throws {
+        let noSchedule = try #require(parseError(Self.cronJob.replacingOccurrences(of: "  schedule: \"0 5 * * *\"\n", with: "")))
+        #expect(noSchedule.line == 5 && noSchedule.problem.contains("spec.schedule must be a cron schedule"), "\(noSchedule)")
+        #expect(parseError(Self.cronJob.replacingOccurrences(of: "\"0 5 * * *\"", with: "\"{{ config.schedule }}\"")) == nil,
+                "a schedule per account is fine")
+        let cut = Self.cronJob.components(separatedBy: "\n").prefix(12).joined(separator: "\n") + "\n"
+        let noContainers = try #require(parseError(cut))
+        #expect(noContainers.line == 11 && noContainers.problem.contains("spec.jobTemplate.spec.template.spec.containers must be a non-empty list"),
+                "\(noContainers)")
+        let noJobTemplate = try #require(parseError(Self.cronJob.components(separatedBy: "\n").prefix(6).joined(separator: "\n") + "\n"))
+        #expect(noJobTemplate.problem.contains("spec.jobTemplate.spec is missing"), "\(noJobTemplate)")
+    }
+
+    /// A CronJob's Jobs get 11 more characters: its names are cut to 52, and so is the prefix room.
+    @Test func aCronJobPrefixLeavesRoomInFiftyTwoCharacters() throws {
+        let long = String(repeating: "a", count: 44)
+        let error = try #require(parseError(Self.cronJob.replacingOccurrences(of: "name: sync", with: "name: \(long)")))
+        #expect(error.problem.contains("at most 43 leave room"), "\(error.problem)")
+        #expect(parseError(Self.deployment.replacingOccurrences(of: "name: worker", with: "name: \(long)")) == nil, "63 for a Deployment")
     }
 
     @Test func otherAPIVersionIsRejected() throws {
