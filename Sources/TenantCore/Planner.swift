@@ -46,9 +46,11 @@ public enum Planner {
     }
 
     /// The full pass the runtime makes: accounts by id, as it keeps them between passes.
-    public static func plan(accounts: [String: Account], index: JobIndex, statuses: [String: AccountStatus],
+    /// `runs`: with a CronJob template, the Jobs its CronJobs created (their successes and
+    /// failures are recorded; they are never deleted or restarted).
+    public static func plan(accounts: [String: Account], index: JobIndex, runs: JobIndex? = nil, statuses: [String: AccountStatus],
                             template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, memo: inout PlanMemo) -> Plan {
-        var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, index: index, statuses: statuses)
+        var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, index: index, runs: runs, statuses: statuses)
         swap(&builder.memo, &memo)
         defer { swap(&builder.memo, &memo) }
         builder.planAccounts(accounts.keys, of: accounts)
@@ -61,9 +63,9 @@ public enum Planner {
     /// looked at. `accounts` is the whole table (for the name checks). The runtime's idle
     /// passes: the accounts whose inputs changed and those whose last plan was not empty; every
     /// other account would plan to nothing again.
-    public static func plan(ids: Set<String>, accounts: [String: Account], index: JobIndex, statuses: [String: AccountStatus],
+    public static func plan(ids: Set<String>, accounts: [String: Account], index: JobIndex, runs: JobIndex? = nil, statuses: [String: AccountStatus],
                             template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, memo: inout PlanMemo) -> Plan {
-        var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, index: index, statuses: statuses)
+        var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, index: index, runs: runs, statuses: statuses)
         swap(&builder.memo, &memo)
         defer { swap(&builder.memo, &memo) }
         builder.planAccounts(ids.filter { accounts.index(forKey: $0) != nil }, of: accounts)
@@ -83,9 +85,9 @@ public enum Planner {
     }
 
     /// The NOTIFY path with the Jobs already indexed: costs the same at 10 or 10,000 Jobs.
-    public static func plan(account: Account?, accountID: String, index: JobIndex, status: AccountStatus?,
+    public static func plan(account: Account?, accountID: String, index: JobIndex, runs: JobIndex? = nil, status: AccountStatus?,
                             template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, memo: inout PlanMemo) -> Plan {
-        var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, index: index,
+        var builder = PlanBuilder(template: template, namespace: namespace, policy: policy, now: now, index: index, runs: runs,
                                   statuses: status.map { [accountID: $0] } ?? [:])
         swap(&builder.memo, &memo)
         defer { swap(&builder.memo, &memo) }
@@ -109,6 +111,8 @@ struct PlanBuilder {
     var memo = PlanMemo()
     /// Every Job by name, managed or not, and this instance's Jobs by account.
     let index: JobIndex
+    /// With a CronJob template: the Jobs the CronJobs created, by account.
+    let runs: JobIndex?
 
     private var ranked: [(order: PlannedAction.Order, key: String, account: String, action: PlannedAction)] = []
     /// The account being planned by `planAccounts`; ties between accounts sort by it, so the
@@ -116,8 +120,9 @@ struct PlanBuilder {
     private var currentAccount = ""
     private var deletions: [(job: ObservedJob, accountID: String?, reason: String)] = []
 
-    init(template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, index: JobIndex, statuses: [String: AccountStatus]) {
+    init(template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, index: JobIndex, runs: JobIndex? = nil, statuses: [String: AccountStatus]) {
         assert(index.instance == policy.instance, "the Job index was built for another instance")
+        self.runs = runs
         self.template = template
         self.namespace = namespace
         self.policy = policy
@@ -354,7 +359,11 @@ struct PlanBuilder {
     }
 
     private mutating func recordObservations(of jobs: JobGroup, accountID: String, status: AccountStatus?) {
-        // Only Jobs complete or fail; a Deployment's state is mirrored by `ObservedStatus`.
+        // Only Jobs complete or fail; a Deployment's state is mirrored by `ObservedStatus`, a
+        // CronJob's runs are recorded from the Jobs it created.
+        if template.kind == .cronJob, let runs {
+            recordRuns(runs.managedJobs(ofAccount: accountID), accountID: accountID, status: status)
+        }
         guard template.kind == .job else { return }
         for job in jobs {
             if let completedAt = job.completedAt, status?.hasRecordedSuccess(uid: job.uid, completedAt: completedAt) != true {
@@ -362,6 +371,22 @@ struct PlanBuilder {
             }
             if let failedAt = job.failedAt, status?.hasRecordedFailure(of: job, failedAt: failedAt) != true {
                 add(.recordFailure(accountID: accountID, job: job), key: job.name)
+            }
+        }
+    }
+
+    /// The runs of an account's CronJob: each success and failure recorded once, in time order
+    /// (the row's `last_success_at` / `last_failure_at` say how far it got: runs end one after
+    /// another). Never deleted or restarted here: they belong to the CronJob, whose history limits
+    /// remove them, and the next schedule runs again.
+    private mutating func recordRuns(_ runs: JobGroup, accountID: String, status: AccountStatus?) {
+        let slack = AccountStatus.timestampSlack
+        for run in runs {
+            if let completedAt = run.completedAt, (status?.lastSuccessAt ?? .distantPast) < completedAt - slack {
+                add(.recordSuccess(accountID: accountID, jobName: run.name, uid: run.uid, completedAt: completedAt), key: run.name)
+            }
+            if let failedAt = run.failedAt, (status?.lastFailureAt ?? .distantPast) < failedAt - slack {
+                add(.recordFailure(accountID: accountID, job: run), key: run.name)
             }
         }
     }

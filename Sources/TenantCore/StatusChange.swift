@@ -26,10 +26,24 @@ public enum StatusChange: Sendable, Equatable {
     /// The account's create waits for a slot under `MAX_RUNNING_JOBS`: `place` in a line of
     /// `waiting`; `replacement` is what the create completes (a restart or a recreate).
     case queued(place: Int, waiting: Int, limit: Int, replacement: Replacement?)
+    /// A run of the account's CronJob (a Job it created) succeeded: the row keeps naming the
+    /// CronJob; phase succeeded until the next run's outcome.
+    case runSucceeded(at: Date)
+    /// A run of the account's CronJob failed and was recorded (`job_failures`); never restarted:
+    /// the next schedule runs again.
+    case runFailed(JobFailure, attempt: Int)
     /// A Deployment stopped progressing (`RolloutFailure`): phase failed, the message says why.
     case rolloutFailed(jobName: String, uid: String, at: Date, message: String)
     /// A queued create that is no longer wanted (the account turned inactive, its Job appeared).
     case dequeued(accountActive: Bool)
+}
+
+extension StatusChange {
+    /// A failure just recorded: a Job's (`failed`, the restart logic's verdict) or a CronJob
+    /// run's (`runFailed`, the row keeps naming the CronJob).
+    public static func recorded(_ failure: JobFailure, _ verdict: FailureVerdict, now: Date, memoryBasis: String?, cronJobRun: Bool) -> StatusChange {
+        cronJobRun ? .runFailed(failure, attempt: verdict.attempt) : .failed(failure, verdict, now: now, memoryBasis: memoryBasis)
+    }
 }
 
 extension AccountStatus {
@@ -102,6 +116,17 @@ extension AccountStatus {
             status.phase = .queued
             status.queuedFor = replacement?.verb
             status.message = Self.queuedMessage(place: place, waiting: waiting, limit: limit, replacement: replacement)
+        case .runSucceeded(let at):
+            status.phase = .succeeded
+            status.lastSuccessAt = max(at, status.lastSuccessAt ?? at)
+            status.consecutiveFailures = 0
+            status.message = nil
+        case .runFailed(let failure, let attempt):
+            status.phase = .failed
+            status.lastFailureAt = max(failure.failedAt, status.lastFailureAt ?? failure.failedAt)
+            status.consecutiveFailures = attempt
+            status.nextRestartAt = nil
+            status.message = "run \(failure.jobName) failed: \(failure.summary); not restarted, the CronJob's next schedule runs again"
         case .rolloutFailed(let name, let uid, let at, let message):
             status.jobName = name
             status.jobUID = uid

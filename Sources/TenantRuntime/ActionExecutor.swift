@@ -247,9 +247,16 @@ public struct ActionExecutor: Sendable {
                 .flatMap { MemoryQuantity.largestContainerMemory(in: $0.manifest) }
         let active = item.accountActive ?? false
         let restarts = self.restarts
+        let cronJobRun = template.kind == .cronJob
         let verdict: FailureVerdict?
         do {
-            verdict = try await store.recordFailure(failure, accountID: accountID, now: now, memoryBasis: template.contentHash) { current in
+            verdict = try await store.recordFailure(failure, accountID: accountID, now: now, memoryBasis: template.contentHash,
+                                                    cronJobRun: cronJobRun) { current in
+                // A CronJob's run is never restarted: its next schedule runs again.
+                if cronJobRun {
+                    return FailureVerdict(attempt: (current?.consecutiveFailures ?? 0) + 1,
+                                          decision: .never(reason: "a run of a CronJob: its next schedule runs again"))
+                }
                 let memory = current?.memoryOverride(for: template).flatMap(MemoryQuantity.init) ?? templateMemory
                 return FailureVerdict.of(failure, previousConsecutiveFailures: current?.consecutiveFailures ?? 0, accountActive: active,
                                          policy: restarts.policy, escalation: restarts.escalation, currentMemory: memory, now: now)

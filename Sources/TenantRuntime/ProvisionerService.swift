@@ -41,6 +41,8 @@ public final class ProvisionerService: Sendable {
     public let readiness = Readiness()
     let client: KubeClient
     let cache: JobCache
+    /// With a CronJob template: the Jobs the CronJobs create (their outcomes are recorded).
+    let runs: JobCache?
     let queue = ActionQueue()
     let trigger = PassTrigger()
     let reconciler: Reconciler
@@ -59,10 +61,14 @@ public final class ProvisionerService: Sendable {
         client = KubeClient(config: deps.kube, rateLimit: s.rateLimit, logger: deps.logger.with(["component": "kube"]))
         cache = JobCache(client: client, namespace: deps.namespace, labelSelector: ManagedMetadata.selector(instance: s.instance),
                          resource: deps.template.kind.resource, keptLabels: ManagedMetadata.readLabels, logger: deps.logger.with(["component": "job-cache"]))
+        runs = deps.template.kind == .cronJob
+            ? JobCache(client: client, namespace: deps.namespace, labelSelector: ManagedMetadata.selector(instance: s.instance),
+                       keptLabels: ManagedMetadata.readLabels, logger: deps.logger.with(["component": "run-cache"]))
+            : nil
         let cache = self.cache
         store = ProvisionerStore(connection: PostgresConnection(config: deps.database, logger: deps.logger), actor: s.identity,
                                  jobStrings: { name in cache.job(named: name).map { ($0.name, $0.uid) } })
-        reconciler = Reconciler(store: store, cache: cache, queue: queue, template: deps.template,
+        reconciler = Reconciler(store: store, cache: cache, runs: runs, queue: queue, template: deps.template,
                                 options: .init(namespace: deps.namespace, instance: s.instance, rerunAfterSuccess: s.rerunAfterSuccess,
                                                restart: s.restart.policy, dryRun: s.dryRun, maxRunningJobs: s.maxRunningJobs),
                                 deleteBudget: DeleteBudget(limit: s.maxDeletesPerPass, window: s.pollInterval),
@@ -139,10 +145,14 @@ public final class ProvisionerService: Sendable {
         let listener = NotificationListener(config: deps.database, channels: ["accounts_changed"], logger: deps.logger.with(["component": "listener"]))
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.cache.run() }
+            if let runs = self.runs {
+                group.addTask { await runs.run() }
+                group.addTask { await self.reactToJobChanges(runs) }
+            }
             group.addTask { await self.watchCacheState() }
             if let leader = self.leader { group.addTask { await leader.run() } }
             group.addTask { await self.listen(listener) }
-            group.addTask { await self.reactToJobChanges() }
+            group.addTask { await self.reactToJobChanges(self.cache) }
             // Workers live outside the group so that shutdown can stop them before the Lease goes.
             let workers = (0..<Self.workerCount).map { _ in Task { await self.work() } }
             // The pass loop ends on shutdown; then the rest is wound down in order.
@@ -316,7 +326,7 @@ public final class ProvisionerService: Sendable {
     }
 
     /// A Job that finished, failed or vanished is looked at right away instead of at the next poll.
-    private func reactToJobChanges() async {
+    private func reactToJobChanges(_ cache: JobCache) async {
         for await change in cache.changes() {
             let accountID: String?
             switch change {

@@ -262,7 +262,9 @@ public struct ProvisionerStore: Sendable {
     /// Records a failed Job once, in one transaction: its `job_failures` rows, the account's status
     /// row (`decide` gets the current one and returns the verdict) and the audit row. Returns nil,
     /// writing nothing, when the Job's failure was recorded before (by any replica, any time).
-    public func recordFailure(_ failure: JobFailure, accountID: String, now: Date, memoryBasis: String?,
+    /// `cronJobRun`: the failed Job is a run of the account's CronJob; the row keeps naming the
+    /// CronJob (`StatusChange.runFailed`).
+    public func recordFailure(_ failure: JobFailure, accountID: String, now: Date, memoryBasis: String?, cronJobRun: Bool = false,
                               decide: @escaping @Sendable (AccountStatus?) -> FailureVerdict) async throws -> FailureVerdict? {
         let actor = self.actor
         let mirror = self.mirror
@@ -275,7 +277,8 @@ public struct ProvisionerStore: Sendable {
                 let current = try Self.lockedStatus(accountID, on: db)
                 let verdict = decide(current)
                 try FailureLog.insert(failure, verdict: verdict, now: now, on: db)
-                let row = AccountStatus.applying(.failed(failure, verdict, now: now, memoryBasis: memoryBasis), to: current, accountID: accountID)
+                let change = StatusChange.recorded(failure, verdict, now: now, memoryBasis: memoryBasis, cronJobRun: cronJobRun)
+                let row = AccountStatus.applying(change, to: current, accountID: accountID)
                 try Self.upsert([row], on: db)
                 try Self.insert([verdict.audit(for: failure, now: now)], actor: actor, on: db)
                 return (sequence, verdict, row)

@@ -65,6 +65,9 @@ public actor Reconciler {
 
     let store: any TenantStore
     let cache: any JobSource
+    /// With a CronJob template: the Jobs its CronJobs create (same labels), whose outcomes are
+    /// recorded. Nil for the other kinds.
+    let runs: (any JobSource)?
     let queue: ActionQueue
     let template: JobTemplate
     let options: Options
@@ -89,6 +92,9 @@ public actor Reconciler {
     /// of each pass instead of rebuilt (`jobRevision`: the cache revision it reflects).
     private var jobIndex: JobIndex
     private var jobRevision: UInt64?
+    /// `runs` as the planner wants them, kept like `jobIndex`.
+    private var runIndex: JobIndex?
+    private var runRevision: UInt64?
     /// Full passes since `account_status` was last read in full. Between full reads the pass uses
     /// the store's mirror of the table (the leader is its only writer); every
     /// `statusReloadInterval`-th full pass reads it again, so a row edited by hand is seen within
@@ -124,10 +130,12 @@ public actor Reconciler {
     var fullPlanStarted: (@Sendable () async -> Void)?
     func setFullPlanStarted(_ hook: @escaping @Sendable () async -> Void) { fullPlanStarted = hook }
 
-    public init(store: any TenantStore, cache: any JobSource, queue: ActionQueue, template: JobTemplate, options: Options,
+    public init(store: any TenantStore, cache: any JobSource, runs: (any JobSource)? = nil, queue: ActionQueue, template: JobTemplate, options: Options,
                 deleteBudget: DeleteBudget, logger: Logger, metrics: Metrics) {
         self.store = store
         self.cache = cache
+        self.runs = runs
+        self.runIndex = runs == nil ? nil : JobIndex(instance: options.instance)
         self.queue = queue
         self.template = template
         self.options = options
@@ -193,7 +201,7 @@ public actor Reconciler {
         } catch {
             throw .database(error.description)
         }
-        guard cache.hasSynced else { throw .cacheNotSynced }
+        guard cache.hasSynced, runs?.hasSynced != false else { throw .cacheNotSynced }
         refreshJobIndex(now: now)
         // What changes from here on (workers' outcomes while this pass waits) is for the next pass.
         // An account whose action waits in the queue or runs is left out: its outcome brings it
@@ -213,7 +221,7 @@ public actor Reconciler {
             plan = await planEveryAccount(accounts: accounts, index: index, statuses: statuses, now: now)
             looked = statuses
         } else {
-            plan = Planner.plan(ids: ids, accounts: accounts, index: index, statuses: statuses, template: template,
+            plan = Planner.plan(ids: ids, accounts: accounts, index: index, runs: runIndex, statuses: statuses, template: template,
                                 namespace: options.namespace, policy: policy(now: now), now: now, memo: &memo)
             var some: [String: AccountStatus] = [:]
             for id in ids { some[id] = statuses[id] }
@@ -265,9 +273,9 @@ public actor Reconciler {
         accounts[accountID] = account
         // The next full pass looks at it again (it plans from the generation it remembers).
         attention.insert(accountID)
-        guard cache.hasSynced else { throw .cacheNotSynced }
+        guard cache.hasSynced, runs?.hasSynced != false else { throw .cacheNotSynced }
         refreshJobIndex(now: now)
-        let plan = Planner.plan(account: account, accountID: accountID, index: jobIndex, status: status, template: template,
+        let plan = Planner.plan(account: account, accountID: accountID, index: jobIndex, runs: runIndex, status: status, template: template,
                                 namespace: options.namespace, policy: policy(now: now), now: now, memo: &memo)
         let statuses = status.map { [accountID: $0] } ?? [:]
         // A Deployment's availability is mirrored as soon as its conditions change (the watch
@@ -301,9 +309,34 @@ public actor Reconciler {
             }
         }
         jobRevision = revision
+        refreshRunIndex()
         jobIndex.unmanagedHolders = [:]
         foreignJobs = foreignJobs.filter { $0.value.until > now && jobIndex.job(named: $0.key) == nil }
         jobIndex.unmanagedHolders = foreignJobs.mapValues(\.job)
+    }
+
+    /// Brings `runIndex` up to the runs' cache; an account whose run changed is planned next.
+    private func refreshRunIndex() {
+        guard let runs, var index = runIndex else { return }
+        let (revision, updates) = runs.updates(since: runRevision)
+        switch updates {
+        case .everything(let jobs):
+            index = JobIndex(instance: options.instance, jobs: jobs.values.lazy.map { ObservedJob($0) })
+            for job in index.jobs { if let id = job.accountID { attention.insert(id) } }
+        case .changed(let changed):
+            for (name, job) in changed {
+                if let before = index.job(named: name)?.accountID { attention.insert(before) }
+                if let job {
+                    let observed = ObservedJob(job)
+                    if let after = observed.accountID { attention.insert(after) }
+                    index.upsert(observed)
+                } else {
+                    index.remove(named: name)
+                }
+            }
+        }
+        runIndex = index
+        runRevision = revision
     }
 
     /// A plan of every account, made off the actor: about a second at 100,000 accounts, during
@@ -315,11 +348,11 @@ public actor Reconciler {
     private func planEveryAccount(accounts: [String: Account], index: JobIndex, statuses: [String: AccountStatus], now: Date) async -> Plan {
         var lent = PlanMemo()
         swap(&lent, &memo)
-        let (template, namespace, policy, started) = (template, options.namespace, policy(now: now), fullPlanStarted)
+        let (template, namespace, policy, started, runs) = (template, options.namespace, policy(now: now), fullPlanStarted, runIndex)
         let (plan, returned) = await Task.detached {
             await started?()
             var memo = lent
-            let plan = Planner.plan(accounts: accounts, index: index, statuses: statuses, template: template,
+            let plan = Planner.plan(accounts: accounts, index: index, runs: runs, statuses: statuses, template: template,
                                     namespace: namespace, policy: policy, now: now, memo: &memo)
             return (plan, memo)
         }.value
@@ -435,8 +468,9 @@ public actor Reconciler {
                 let active = accountID.flatMap { accounts[$0]?.isActive }
                 work.append(WorkItem(key: key, action: action, accountActive: active, enqueuedAt: now, urgent: urgent))
             case .recordSuccess(let accountID, let jobName, let uid, let completedAt):
-                newStatuses[accountID] = AccountStatus.applying(.succeeded(jobName: jobName, uid: uid, at: completedAt),
-                                                                to: newStatuses[accountID] ?? statuses[accountID], accountID: accountID)
+                // A CronJob's run: the row keeps naming the CronJob.
+                let change: StatusChange = template.kind == .cronJob ? .runSucceeded(at: completedAt) : .succeeded(jobName: jobName, uid: uid, at: completedAt)
+                newStatuses[accountID] = AccountStatus.applying(change, to: newStatuses[accountID] ?? statuses[accountID], accountID: accountID)
                 audit.append(AuditEntry(action: "success", accountID: accountID, namespace: options.namespace, jobName: jobName, jobUID: uid,
                                         reason: action.reason))
             case .reportConflict(let accountID, let jobName, let message):

@@ -25,7 +25,8 @@ public protocol TenantStore: Sendable {
     func update(accountID: String, audit: [AuditEntry], restarted: (jobUID: String, at: Date)?,
                 _ change: @escaping @Sendable (AccountStatus?) -> AccountStatus?) async throws
     /// A failed Job recorded once (nil: it was recorded before, nothing written).
-    func recordFailure(_ failure: JobFailure, accountID: String, now: Date, memoryBasis: String?,
+    /// `cronJobRun`: a run of the account's CronJob (the row keeps naming the CronJob).
+    func recordFailure(_ failure: JobFailure, accountID: String, now: Date, memoryBasis: String?, cronJobRun: Bool,
                        decide: @escaping @Sendable (AccountStatus?) -> FailureVerdict) async throws -> FailureVerdict?
     /// The recorded failure of Job `uid`, if any.
     func recordedFailure(jobUID: String) async throws(PostgresError) -> (attempt: Int, restartAt: Date?)?

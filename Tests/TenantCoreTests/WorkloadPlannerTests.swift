@@ -113,3 +113,76 @@ import Testing
         #expect(cut.contains("container c4 of pod p restarted 5 times") && !cut.contains("c1 ") && cut.hasSuffix("; and 2 more"))
     }
 }
+
+/// The planner with a CronJob template: the CronJob updated in place; the Jobs it creates are
+/// its runs, recorded (success, failure) once each and never deleted or restarted.
+@Suite struct CronJobPlannerTests {
+    static let template = try! JobTemplate.parse(yaml: JobTemplateParseTests.cronJob, file: "c.yaml")
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    static let acme = Account(id: "acme", isActive: true, config: ["tag": "v1"], generation: 1)
+
+    static func cronJob(for account: Account) -> ObservedJob {
+        let rendered = try! template.render(account: account, namespace: "tenants", instance: "default")
+        let metadata = rendered.manifest["metadata"]!
+        return ObservedJob(name: rendered.name, uid: "cron-uid", labels: StringPairs((metadata["labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)),
+                           annotations: StringPairs((metadata["annotations"]?.objectValue ?? [:]).compactMapValues(\.stringValue)), creationTimestamp: now - 3600)
+    }
+
+    /// A Job the CronJob created: the job template's labels and account annotation.
+    static func run(_ minute: Int, completed: Bool = false, failed: Bool = false) -> ObservedJob {
+        let labels: StringPairs = [ManagedMetadata.managedByLabel: ManagedMetadata.managedByValue, ManagedMetadata.instanceLabel: "default",
+                                   ManagedMetadata.accountLabel: "acme"]
+        return ObservedJob(name: "sync-acme-\(29_000_000 + minute)", uid: "run-\(minute)", labels: labels,
+                           annotations: [ManagedMetadata.accountIDAnnotation: "acme"], creationTimestamp: now - 600,
+                           completedAt: completed ? now - Double(600 - minute * 60) : nil, failedAt: failed ? now - Double(600 - minute * 60) : nil,
+                           failedReason: failed ? "BackoffLimitExceeded" : nil)
+    }
+
+    static func plan(_ accounts: [Account], _ cronJobs: [ObservedJob], runs: [ObservedJob], status: AccountStatus? = nil) -> [PlannedAction] {
+        var memo = PlanMemo()
+        var byID: [String: Account] = [:]
+        for account in accounts { byID[account.id] = account }
+        return Planner.plan(accounts: byID, index: JobIndex(instance: "default", jobs: cronJobs), runs: JobIndex(instance: "default", jobs: runs),
+                            statuses: status.map { [$0.accountID: $0] } ?? [:], template: template, namespace: "tenants",
+                            policy: PlanPolicy(instance: "default", deleteBudget: 100), now: now, memo: &memo).actions
+    }
+
+    @Test func runsAreRecordedOnceAndNeverDeletedOrRestarted() {
+        let cron = Self.cronJob(for: Self.acme)
+        let ok = Self.run(1, completed: true)
+        let bad = Self.run(2, failed: true)
+        let running = Self.run(3)
+        let actions = Self.plan([Self.acme], [cron], runs: [ok, bad, running])
+        #expect(actions == [.recordSuccess(accountID: "acme", jobName: ok.name, uid: ok.uid, completedAt: ok.completedAt!),
+                            .recordFailure(accountID: "acme", job: bad)])
+        // Both recorded (the row's last times have caught up): nothing at all, the runs stay.
+        let status = AccountStatus(accountID: "acme", jobName: cron.name, jobUID: cron.uid, phase: .failed, lastSuccessAt: ok.completedAt,
+                                   lastFailureAt: bad.failedAt, consecutiveFailures: 1)
+        #expect(Self.plan([Self.acme], [cron], runs: [ok, bad, running], status: status).isEmpty)
+    }
+
+    @Test func aChangedAccountUpdatesTheCronJobInPlace() {
+        let changed = Account(id: "acme", isActive: true, config: ["tag": "v2"], generation: 2)
+        #expect(Self.plan([changed], [Self.cronJob(for: Self.acme)], runs: []).map(\.verb) == ["update"])
+    }
+
+    @Test func anInactiveAccountLosesItsCronJobOnlyAndItsRunsAreRecordedFirst() {
+        let inactive = Account(id: "acme", isActive: false, config: ["tag": "v1"], generation: 1)
+        let actions = Self.plan([inactive], [Self.cronJob(for: Self.acme)], runs: [Self.run(1, completed: true)])
+        #expect(actions.map(\.verb) == ["record-success", "delete"])
+        #expect(actions.last?.jobName == "sync-acme", "the CronJob; its Jobs go with it (Foreground)")
+    }
+
+    @Test func aRunSucceededKeepsTheRowOnTheCronJob() {
+        let before = AccountStatus(accountID: "acme", jobName: "sync-acme", jobUID: "cron-uid", phase: .failed, lastFailureAt: Self.now - 60, consecutiveFailures: 2,
+                                   message: "run failed")
+        let after = AccountStatus.applying(.runSucceeded(at: Self.now), to: before, accountID: "acme")
+        #expect(after.jobName == "sync-acme" && after.jobUID == "cron-uid" && after.phase == .succeeded)
+        #expect(after.lastSuccessAt == Self.now && after.consecutiveFailures == 0 && after.message == nil)
+        let failure = JobFailure(accountID: "acme", namespace: "tenants", jobName: "sync-acme-29000001", jobUID: "run-1", failedAt: Self.now,
+                                 conditionReason: "BackoffLimitExceeded", conditionMessage: nil, rows: [])
+        let failed = AccountStatus.applying(.runFailed(failure, attempt: 1), to: after, accountID: "acme")
+        #expect(failed.jobUID == "cron-uid" && failed.phase == .failed && failed.lastFailureAt == Self.now && failed.consecutiveFailures == 1)
+        #expect(failed.nextRestartAt == nil && failed.message?.contains("not restarted, the CronJob's next schedule runs again") == true)
+    }
+}

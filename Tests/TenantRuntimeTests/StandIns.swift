@@ -103,14 +103,15 @@ final class MemoryStore: TenantStore {
         }
     }
 
-    func recordFailure(_ failure: JobFailure, accountID: String, now: Date, memoryBasis: String?,
+    func recordFailure(_ failure: JobFailure, accountID: String, now: Date, memoryBasis: String?, cronJobRun: Bool,
                        decide: @escaping @Sendable (AccountStatus?) -> FailureVerdict) async throws -> FailureVerdict? {
         try available()
         return state.withLock { s in
             guard s.failures[failure.jobUID] == nil else { return nil }
             let verdict = decide(s.statuses[accountID])
             s.failures[failure.jobUID] = (verdict.attempt, verdict.restartAt(now: now))
-            s.statuses[accountID] = AccountStatus.applying(.failed(failure, verdict, now: now, memoryBasis: memoryBasis), to: s.statuses[accountID], accountID: accountID)
+            let change = StatusChange.recorded(failure, verdict, now: now, memoryBasis: memoryBasis, cronJobRun: cronJobRun)
+            s.statuses[accountID] = AccountStatus.applying(change, to: s.statuses[accountID], accountID: accountID)
             s.audit.append(verdict.audit(for: failure, now: now))
             return verdict
         }
