@@ -2,6 +2,7 @@ import Common
 import Foundation
 import TenantCore
 import TenantRuntime
+import TestSupport
 import Testing
 
 @Suite struct JobTemplateFileTests {
@@ -35,5 +36,18 @@ import Testing
             #expect(error.configError.name == "JOB_TEMPLATE")
             #expect(error.configError.value == "/nonexistent/job-template.yaml")
         }
+    }
+}
+
+/// Every template deploy/ ships parses, is of the kind its overlay is for, and renders.
+@Suite struct ShippedTemplateTests {
+    @Test(arguments: [("deploy/base/job-template.yaml", WorkloadKind.job), ("deploy/overlays/dev/job-template.yaml", .job),
+                      ("deploy/overlays/deployments/job-template.yaml", .deployment), ("deploy/overlays/cronjobs/job-template.yaml", .cronJob)])
+    func theShippedTemplateParsesAndRenders(path: String, kind: WorkloadKind) throws {
+        let template = try JobTemplate.load(path: BuildProducts.packageRoot.appendingPathComponent(path).path)
+        #expect(template.kind == kind)
+        let account = Account(id: "acme", isActive: true, displayName: "Acme", config: [:], generation: 1)
+        let rendered = try template.render(account: account, namespace: "tenants", instance: "default")
+        #expect(rendered.manifest["kind"] == .string(kind.rawValue))
     }
 }
