@@ -14,6 +14,9 @@ public struct DeployManifests: Sendable {
     /// The install (`deploy`) and the standalone restarter.
     public static let install = "deploy"
     public static let restarter = "deploy/overlays/restarter"
+    /// The install for the other workload kinds (the Role replaced by what that kind needs).
+    public static let deployments = "deploy/overlays/deployments"
+    public static let cronJobs = "deploy/overlays/cronjobs"
 
     /// Renders `directory` (relative to the package root) with its namespace set to `namespace`,
     /// once per test process.

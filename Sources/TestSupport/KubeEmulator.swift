@@ -158,6 +158,22 @@ public final class KubeEmulator: Sendable {
         try await control("POST", "/jobs/\(namespace)/\(name)/finish", outcome)
     }
 
+    /// `POST /clock {"now": …}`: the time the CronJob controller schedules by, from now on.
+    public func setClock(_ time: Date) async throws {
+        try await control("POST", "/clock", ["now": .string(Timestamp.rfc3339(time))])
+    }
+
+    /// `POST /clock {"advanceSeconds": …}`: moves the CronJob controller's clock forward.
+    public func advanceClock(seconds: Double) async throws {
+        try await control("POST", "/clock", ["advanceSeconds": .double(seconds)])
+    }
+
+    /// `POST /deployments/<namespace>/<name>/outcome`: what the Deployment's pods do from now on
+    /// (`{"crashLoop": true, …}`, or `{}` to heal them).
+    public func setDeploymentOutcome(namespace: String = "default", name: String, outcome: JSONValue) async throws {
+        try await control("POST", "/deployments/\(namespace)/\(name)/outcome", outcome)
+    }
+
     /// One request the emulator served (`GET /requests` log entry).
     public struct LoggedRequest: Sendable, Decodable {
         /// Unix time in seconds.

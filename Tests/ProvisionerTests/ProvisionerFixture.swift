@@ -74,7 +74,7 @@ final class ProvisionerFixture: Sendable {
     /// server) and a fresh emulator; stops every process and drops the database afterwards.
     /// `migrated: false` leaves the database empty (no schema at all).
     static func with<T: Sendable>(emulatorArguments: [String] = ["--foreground-delay", "0.1"], server: TestPostgresServer? = nil,
-                                  migrated: Bool = true, template: String = ProvisionerFixture.template,
+                                  migrated: Bool = true, template: String = ProvisionerFixture.template, install: String = DeployManifests.install,
                                   _ body: (ProvisionerFixture) async throws -> T) async throws -> T {
         let database = switch (server, migrated) {
         case (let server?, true): try await TestDatabase.createMigrated(onServer: try PostgresConfig(connectionString: server.url))
@@ -93,7 +93,7 @@ final class ProvisionerFixture: Sendable {
         let fixture: ProvisionerFixture
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let accounts = try await ServiceAccounts.register(on: emulator)
+            let accounts = try await ServiceAccounts.register(on: emulator, install: install)
             fixture = try ProvisionerFixture(database: database, emulator: emulator, directory: directory, template: template,
                                              accounts: accounts)
         } catch {

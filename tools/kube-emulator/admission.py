@@ -10,6 +10,7 @@ import uuid
 import events
 import govalue
 import resources as R
+import workload_admission as workloads
 from selection import LabelSelector, label_key_errors, label_value_errors
 from status import ApiError, invalid
 from timeutil import now_rfc3339
@@ -216,6 +217,37 @@ def generated_selector_errors(job, prefixed):
     return causes
 
 
+def job_spec_errors(spec, path):
+    """validateJobSpec: what a Job's spec and a CronJob's job template share."""
+    causes = []
+    for field in ("parallelism", "completions", "backoffLimit"):
+        v = spec.get(field)
+        if isinstance(v, int) and v < 0:
+            causes.append((f"{path}.{field}", "FieldValueInvalid",
+                           f"Invalid value: {v}: must be greater than or equal to 0"))
+    ads = spec.get("activeDeadlineSeconds")
+    if isinstance(ads, int) and ads <= 0:
+        causes.append((f"{path}.activeDeadlineSeconds", "FieldValueInvalid",
+                       f"Invalid value: {ads}: must be greater than or equal to 1"))
+    ttl = spec.get("ttlSecondsAfterFinished")
+    if isinstance(ttl, int) and ttl < 0:
+        causes.append((f"{path}.ttlSecondsAfterFinished", "FieldValueInvalid",
+                       f"Invalid value: {ttl}: must be greater than or equal to 0"))
+    template = spec.get("template") or {}
+    tmeta = template.get("metadata") or {}
+    causes += labels_errors(tmeta.get("labels"), f"{path}.template.metadata.labels")
+    tspec = template.get("spec") or {}
+    causes += pod_spec_errors(tspec, f"{path}.template.spec")
+    rp = tspec.get("restartPolicy")
+    if rp in (None, "", "Always"):
+        causes.append((f"{path}.template.spec.restartPolicy", "FieldValueRequired",
+                       'Required value: valid values: "OnFailure", "Never"'))
+    elif rp not in ("OnFailure", "Never"):
+        causes.append((f"{path}.template.spec.restartPolicy", "FieldValueNotSupported",
+                       f'Unsupported value: "{rp}": supported values: "OnFailure", "Never"'))
+    return causes
+
+
 def job_errors(job, old=None):
     """ValidateJob (and ValidateJobUpdate with `old`), in the real order."""
     spec = job.get("spec") or {}
@@ -227,32 +259,8 @@ def job_errors(job, old=None):
             .get("labels") or {}
         prefixed = CONTROLLER_UID in olabels and JOB_NAME in olabels
     causes += generated_selector_errors(job, prefixed)
-    for field in ("parallelism", "completions", "backoffLimit"):
-        v = spec.get(field)
-        if isinstance(v, int) and v < 0:
-            causes.append((f"spec.{field}", "FieldValueInvalid",
-                           f"Invalid value: {v}: must be greater than or equal to 0"))
-    ads = spec.get("activeDeadlineSeconds")
-    if isinstance(ads, int) and ads <= 0:
-        causes.append(("spec.activeDeadlineSeconds", "FieldValueInvalid",
-                       f"Invalid value: {ads}: must be greater than or equal to 1"))
-    ttl = spec.get("ttlSecondsAfterFinished")
-    if isinstance(ttl, int) and ttl < 0:
-        causes.append(("spec.ttlSecondsAfterFinished", "FieldValueInvalid",
-                       f"Invalid value: {ttl}: must be greater than or equal to 0"))
-    template = spec.get("template") or {}
-    tmeta = template.get("metadata") or {}
-    template_labels = tmeta.get("labels") or {}
-    causes += labels_errors(tmeta.get("labels"), "spec.template.metadata.labels")
-    tspec = template.get("spec") or {}
-    causes += pod_spec_errors(tspec, "spec.template.spec")
-    rp = tspec.get("restartPolicy")
-    if rp in (None, "", "Always"):
-        causes.append(("spec.template.spec.restartPolicy", "FieldValueRequired",
-                       'Required value: valid values: "OnFailure", "Never"'))
-    elif rp not in ("OnFailure", "Never"):
-        causes.append(("spec.template.spec.restartPolicy", "FieldValueNotSupported",
-                       f'Unsupported value: "{rp}": supported values: "OnFailure", "Never"'))
+    causes += job_spec_errors(spec, "spec")
+    template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
     selector = spec.get("selector")
     if selector is None:
         causes.append(("spec.selector", "FieldValueRequired", "Required value"))
@@ -463,6 +471,14 @@ def kind_errors(res, obj, old, namespace):
     return []
 
 
+# Resource -> (defaulting, validation(obj, old=None)) of the kinds with a controller of their own.
+WORKLOADS = {
+    R.DEPLOYMENTS: (workloads.default_deployment, workloads.deployment_errors),
+    R.REPLICASETS: (workloads.default_replicaset, workloads.replicaset_errors),
+    R.CRONJOBS: (workloads.default_cronjob, workloads.cronjob_errors),
+}
+
+
 def prepare_create(res, obj, namespace, extra_causes=()):
     """Sets server-owned metadata and defaults, validates; raises 422 on problems.
     Returns the object to store (without resourceVersion). `res` is the API the object came
@@ -503,10 +519,16 @@ def prepare_create(res, obj, namespace, extra_causes=()):
         labels = dict(meta.get("labels") or {})
         labels["kubernetes.io/metadata.name"] = meta.get("name", "")
         meta["labels"] = labels
+    elif res in WORKLOADS:
+        default, errors = WORKLOADS[res]
+        meta["generation"] = 1
+        default(obj)
+        causes += errors(obj)
+        obj["status"] = {}
     else:
         causes += kind_errors(res, obj, None, namespace)
     if causes:
-        raise invalid(res, meta.get("name", ""), causes)
+        raise invalid(res, meta.get("name", ""), _unique(causes))
     return events.to_storage(R.storage(res), obj)
 
 
@@ -557,8 +579,22 @@ def prepare_update(res, old, new, subresource=None, extra_causes=()):
         labels = dict(meta.get("labels") or {})
         labels["kubernetes.io/metadata.name"] = ometa["name"]
         meta["labels"] = labels
+    elif res in WORKLOADS:
+        default, errors = WORKLOADS[res]
+        default(new)
+        causes += errors(new, old)
+        bumps = workloads.deployment_generation_changes(new, old) if res is R.DEPLOYMENTS \
+            else new.get("spec") != old.get("spec")
+        if bumps:
+            meta["generation"] = (ometa.get("generation") or 1) + 1
     else:
         causes += kind_errors(res, new, old, ometa.get("namespace"))
     if causes:
-        raise invalid(res, ometa["name"], causes)
+        raise invalid(res, ometa["name"], _unique(causes))
     return events.to_storage(R.storage(res), new)
+
+
+def _unique(causes):
+    """The causes without repeats (the schema decode and the validation may both report a
+    missing required field)."""
+    return list(dict.fromkeys(causes))

@@ -15,6 +15,7 @@ import openapi
 import patching
 import resources as R
 import routing
+import scale
 import schema
 import tables
 import watchstream
@@ -248,6 +249,8 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         entry = app.store.entry(route.res.key, route.namespace, route.name)
         if entry is None:
             raise not_found(route.res, route.name)
+        if route.subresource == "scale":
+            return self.send_json(200, scale.scale_of(entry.obj))
         if self._wants_table():
             obj = entry.view(route.res)
             return self.send_json(200, tables.table(route.res, [obj], obj["metadata"]["resourceVersion"],
@@ -360,7 +363,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             raise bad_request(f"{where} is waiting to start: {detail}")
         else:
             raise bad_request(f"{where} is waiting to start - no logs yet")
-        instances = (app.controller.pod_logs(route.namespace, route.name) or {}).get(container) or []
+        instances = (app.pod_logs(route.namespace, route.name) or {}).get(container) or []
         if instance == -2 and len(instances) < 2:
             lines = []
         else:
@@ -457,6 +460,8 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
     def _update(self, route, query, body, patched=None):
         app = self.server.app
         res = route.res
+        if route.subresource == "scale":
+            return self._update_scale(route, query, body, patched)
         if patched is None:
             obj = self._decode_body(route, body, query)
             causes = self._schema_check(res, obj, query)
@@ -486,6 +491,33 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             app.gc.remove_if_finalized(res, new)
         self.send_json(200, events.view(res, new), headers=self._headers_out())
 
+    def _update_scale(self, route, query, body, patched):
+        """PUT or PATCH of deployments/scale, replicasets/scale: the Scale's spec.replicas
+        becomes the object's, as an update of the object (its generation moves)."""
+        app = self.server.app
+        if patched is None:
+            obj = self._decode_body(route, body, query)
+            causes = self._schema_check(R.SCALE, obj, query)
+        else:
+            obj, causes = patched
+        if causes:
+            raise invalid(R.SCALE, route.name, causes)
+        with app.store.lock:
+            old = app.store.get(route.res.key, route.namespace, route.name)
+            if old is None:
+                raise not_found(route.res, route.name)
+            scaled = scale.with_scale(old, obj, route.name)  # ValidateScale comes first
+            want_rv = (obj.get("metadata") or {}).get("resourceVersion")
+            if want_rv and want_rv != old["metadata"]["resourceVersion"]:
+                raise conflict(route.res, route.name)
+            new = prepare_update(route.res, old, scaled)
+            new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
+            if new != old and query.get("dryRun") != "All":
+                app.store.put(route.res.key, new)
+            else:
+                new = old
+        self.send_json(200, scale.scale_of(new), headers=self._headers_out())
+
     def _patch(self, route, query, body):
         app = self.server.app
         res = route.res
@@ -499,13 +531,16 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             if old is None:
                 raise not_found(res, route.name)
             old = events.view(res, old)  # a patch applies to the object as this API shows it
+            target = R.SCALE if route.subresource == "scale" else res
+            if target is R.SCALE:
+                old = scale.scale_of(old)
             if ctype == "application/merge-patch+json":
                 if not isinstance(patch, dict):
                     raise bad_request("patch body must be a JSON object")
                 merged = patching.merge_patch(copy.deepcopy(old), patch)
             elif ctype == "application/strategic-merge-patch+json":
                 merged = patching.strategic_merge_patch(copy.deepcopy(old), patch,
-                                                        schema.Schemas.root(res.group, res.kind))
+                                                        schema.Schemas.root(target.group, target.kind))
             elif ctype == "application/json-patch+json":
                 merged = patching.json_patch(copy.deepcopy(old), patch)
             else:
@@ -516,7 +551,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                                f"application/strategic-merge-patch+json")
             if not isinstance(merged, dict):
                 raise bad_request("the patch did not result in an object")
-            causes = self._schema_check(res, merged, query)
+            causes = self._schema_check(target, merged, query)
             want_rv = ((patch if isinstance(patch, dict) else {}).get("metadata") or {}) \
                 .get("resourceVersion")
             if want_rv and want_rv != old["metadata"]["resourceVersion"]:

@@ -4,10 +4,15 @@ import threading
 
 import resources as R
 from admission import prepare_create
+from clock import CLOCK
+from cronjob import CronJobController
+from deployment import DeploymentController
 from faults import Faults, RequestLog
 from garbage import GarbageCollector
 from jobcontroller import JobController
+from kubelet import Kubelet
 from rbac import Rbac
+from replicaset import ReplicaSetController
 from scheduler import Scheduler
 from store import Store
 
@@ -34,6 +39,12 @@ class App:
         self.scheduler = Scheduler()
         self.gc = GarbageCollector(self.store, self.scheduler, config)
         self.controller = JobController(self.store, self.scheduler, self.gc, config)
+        self.clock = CLOCK
+        self.kubelet = Kubelet(self.store, self.scheduler, config)
+        self.replicasets = ReplicaSetController(self.store, self.scheduler, self.gc, self.kubelet,
+                                                self.clock)
+        self.deployments = DeploymentController(self.store, self.scheduler, self.gc, self.clock)
+        self.cronjobs = CronJobController(self.store, self.scheduler, self.gc, self.clock)
         self.rbac = Rbac(admin_token)
         self.faults = Faults()
         self.requests = RequestLog()
@@ -64,10 +75,36 @@ class App:
             self.store.clear()
             self.gc.reset()
             self.controller.reset()
+            self.kubelet.reset()
+            for controller in (self.replicasets, self.deployments, self.cronjobs):
+                controller.reset()
+            self.clock.follow_real_time(notify=False)
             self._seed()
         self.faults.clear()
         self.requests.reset()
         self.rbac.reset()
+
+    def pod_logs(self, ns, name):
+        """The log instances of a pod, from whichever simulation runs it."""
+        return self.controller.pod_logs(ns, name) or self.kubelet.pod_logs(ns, name)
+
+    def deployment_outcome(self, ns, name, outcome):
+        """Control API: the outcome of a Deployment's current pods (and of the pods its current
+        ReplicaSets create later). The names of the pods it was applied to, or None when there
+        is no such Deployment."""
+        with self.store.lock:
+            d = self.store.get(R.DEPLOYMENTS.key, ns, name)
+            if d is None:
+                return None
+            rs_uids, pods = [], []
+            for rns, rname in self.gc.dependents(d["metadata"]["uid"], R.REPLICASETS.key):
+                rs = self.store.get(R.REPLICASETS.key, rns, rname)
+                if rs is None:
+                    continue
+                rs_uids.append(rs["metadata"]["uid"])
+                pods += self.gc.dependents(rs["metadata"]["uid"])
+            self.kubelet.set_outcome(rs_uids, pods, outcome)
+            return [pod for _, pod in pods]
 
     def delete_namespace(self, name):
         """Removes a namespace and everything in it at once (the real one goes Terminating)."""

@@ -1,5 +1,6 @@
 """The control API: plain HTTP on 127.0.0.1, no auth; lets tests script the cluster."""
 
+import datetime
 import http.server
 import json
 import socket
@@ -7,6 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import rbac
 import resources as R
+from timeutil import now_rfc3339
 
 
 class ControlServer(http.server.ThreadingHTTPServer):
@@ -58,6 +60,8 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
             return self._reply(200, {"items": [e.obj for e in entries]})
         if url.path == "/healthz":
             return self._reply(200, {"ok": True})
+        if url.path == "/clock":
+            return self._reply(200, _clock_state(app.clock))
         self._reply(404, {"error": f"no control endpoint GET {url.path}"})
 
     def do_DELETE(self):
@@ -93,6 +97,25 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
                                           body.get("namespace"), body["outcome"])
             return {"ok": True}
         parts = [p for p in path.split("/") if p]
+        if len(parts) == 4 and parts[0] == "deployments" and parts[3] == "outcome":
+            outcome = body.get("outcome", body)
+            if not isinstance(outcome, dict):
+                raise ValueError("the outcome must be a JSON object")
+            pods = app.deployment_outcome(parts[1], parts[2], outcome)
+            if pods is None:
+                return {"ok": False, "error": f"no Deployment {parts[1]}/{parts[2]}"}
+            return {"ok": True, "pods": pods}
+        if path == "/clock":
+            if body.get("realTime"):
+                app.clock.follow_real_time()
+            if "now" in body:
+                app.clock.set(_parse_time(body["now"]))
+            if "advanceSeconds" in body:
+                seconds = float(body["advanceSeconds"])
+                if seconds < 0:
+                    raise ValueError("advanceSeconds must not be negative")
+                app.clock.advance(seconds)
+            return _clock_state(app.clock)
         if len(parts) == 4 and parts[0] == "jobs" and parts[3] == "finish":
             outcome = body.get("outcome", body)
             if not app.controller.finish(parts[1], parts[2], outcome):
@@ -116,3 +139,16 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
             app.configure(body)
             return {"ok": True, "config": app.config.as_dict()}
         return None
+
+
+def _parse_time(text):
+    """An RFC 3339 time with a zone (`Z` or an offset) -> Unix seconds."""
+    d = datetime.datetime.fromisoformat(str(text).replace("z", "Z"))
+    if d.tzinfo is None:
+        raise ValueError(f"time {text!r} has no zone (RFC 3339 needs Z or an offset)")
+    return d.timestamp()
+
+
+def _clock_state(clock):
+    now = clock.now()
+    return {"now": now_rfc3339(now), "unix": round(now, 6), "frozen": clock.frozen}

@@ -2,7 +2,12 @@
 Foreground keeps the owner (deletionTimestamp + `foregroundDeletion` finalizer) until its
 dependents are gone, Background deletes the owner at once and its dependents shortly after,
 Orphan keeps the owner (deletionTimestamp + `orphan` finalizer) until the collector has
-stripped the ownerReferences from its dependents. batch/v1 Jobs default to Orphan."""
+stripped the ownerReferences from its dependents. batch/v1 Jobs default to Orphan.
+
+Dependents of any kind are tracked (Pods of Jobs and ReplicaSets, ReplicaSets of Deployments,
+Jobs of CronJobs). As the real collector does, a dependent of an owner deleted in the foreground
+that has dependents itself is deleted in the foreground too, so the owner waits for the whole
+tree; any other dependent is deleted in the background (unless it carries a GC finalizer)."""
 
 import collections
 import copy
@@ -21,28 +26,35 @@ class GarbageCollector:
         self.store = store
         self.scheduler = scheduler
         self.config = config
-        self.owned = collections.defaultdict(set)  # owner uid -> {(ns, pod name)}
+        self.owned = collections.defaultdict(set)  # owner uid -> {(key, ns, name)}
         store.listeners.append(self._on_change)
 
     def reset(self):
         self.owned.clear()
 
     def _on_change(self, change):
-        if change.key != R.PODS.key:
-            # An owner gone from storage: its remaining dependents (not orphaned, not already
-            # deleted in the foreground) go shortly after, as with Background propagation.
-            if change.type == DELETED and self.owned.get(change.entry.obj["metadata"].get("uid")):
-                self.scheduler.call_later(BACKGROUND_DELAY, self._delete_dependents,
-                                          change.entry.obj["metadata"]["uid"])
-            return
         if change.old is not None:
             for ref in change.old.obj["metadata"].get("ownerReferences") or []:
-                self.owned[ref.get("uid")].discard(_k(change.old.obj))
+                deps = self.owned.get(ref.get("uid"))
+                if deps is not None:
+                    deps.discard(_k(change.key, change.old.obj))
+                    if not deps:
+                        del self.owned[ref.get("uid")]
         if change.type in (ADDED, MODIFIED):
             for ref in change.entry.obj["metadata"].get("ownerReferences") or []:
-                self.owned[ref.get("uid")].add(_k(change.entry.obj))
+                self.owned[ref.get("uid")].add(_k(change.key, change.entry.obj))
+        elif change.type == DELETED:
+            # An owner gone from storage: its remaining dependents (not orphaned, not already
+            # deleted in the foreground) go shortly after, as with Background propagation.
+            uid = change.entry.obj["metadata"].get("uid")
+            if self.owned.get(uid):
+                self.scheduler.call_later(BACKGROUND_DELAY, self._delete_dependents, uid)
 
-    def dependents(self, uid):
+    def dependents(self, uid, key=R.PODS.key):
+        """(namespace, name) of the dependents of one kind (pods by default)."""
+        return sorted((ns, name) for k, ns, name in self.owned.get(uid, ()) if k == key)
+
+    def all_dependents(self, uid):
         return sorted(self.owned.get(uid, ()))
 
     def delete(self, res, obj, policy):
@@ -96,32 +108,46 @@ class GarbageCollector:
 
     def _orphan(self, uid):
         with self.store.lock:
-            for ns, name in self.dependents(uid):
-                pod = self.store.get(R.PODS.key, ns, name)
-                if pod is None:
+            for key, ns, name in self.all_dependents(uid):
+                obj = self.store.get(key, ns, name)
+                if obj is None:
                     continue
-                pod = copy.deepcopy(pod)
-                refs = [r for r in pod["metadata"].get("ownerReferences") or [] if r.get("uid") != uid]
+                obj = copy.deepcopy(obj)
+                refs = [r for r in obj["metadata"].get("ownerReferences") or [] if r.get("uid") != uid]
                 if refs:
-                    pod["metadata"]["ownerReferences"] = refs
+                    obj["metadata"]["ownerReferences"] = refs
                 else:
-                    pod["metadata"].pop("ownerReferences", None)
-                self.store.put(R.PODS.key, pod)
+                    obj["metadata"].pop("ownerReferences", None)
+                self.store.put(key, obj)
 
-    def _delete_dependents(self, uid):
+    def _delete_dependents(self, uid, foreground=False):
+        """attemptToDeleteItem for each dependent: in the foreground when the owner is deleted
+        in the foreground and the dependent has dependents of its own; else as its GC
+        finalizers say, else in the background."""
         with self.store.lock:
-            for ns, name in self.dependents(uid):
-                self.store.remove(R.PODS.key, ns, name)
-            self.owned.pop(uid, None)
+            for key, ns, name in self.all_dependents(uid):
+                obj = self.store.get(key, ns, name)
+                if obj is None:
+                    continue
+                fins = obj["metadata"].get("finalizers") or []
+                if foreground and self.owned.get(obj["metadata"]["uid"]):
+                    policy = "Foreground"
+                elif ORPHAN in fins:
+                    policy = "Orphan"
+                elif FOREGROUND in fins:
+                    policy = "Foreground"
+                else:
+                    policy = "Background"
+                self.delete(R.by_key(key), obj, policy)
 
     def _foreground_dependents(self, res, ns, name, uid):
-        self._delete_dependents(uid)
+        self._delete_dependents(uid, foreground=True)
         self.scheduler.call_later(self.config.foreground_delay, self._finish_foreground,
                                   res, ns, name, uid)
 
     def _finish_foreground(self, res, ns, name, uid):
         with self.store.lock:
-            if self.dependents(uid):  # a dependent appeared meanwhile: go round again
+            if self.all_dependents(uid):  # dependents still there (or new ones): go round again
                 self.scheduler.call_later(0, self._foreground_dependents, res, ns, name, uid)
                 return
             self._drop_finalizer(res, ns, name, uid, FOREGROUND)
@@ -135,7 +161,7 @@ class GarbageCollector:
 
     def _finish_orphan(self, res, ns, name, uid):
         with self.store.lock:
-            if self.dependents(uid):  # adopted meanwhile: orphan those too
+            if self.all_dependents(uid):  # adopted meanwhile: orphan those too
                 self._orphan(uid)
             self._drop_finalizer(res, ns, name, uid, ORPHAN)
 
@@ -164,5 +190,5 @@ class GarbageCollector:
         return False
 
 
-def _k(obj):
-    return (obj["metadata"].get("namespace") or "", obj["metadata"]["name"])
+def _k(key, obj):
+    return (key, obj["metadata"].get("namespace") or "", obj["metadata"]["name"])

@@ -8,9 +8,8 @@ import random
 import string
 import sys
 import threading
-import time
 
-import events
+import recorder
 import resources as R
 from store import ADDED, DELETED, MODIFIED
 from timeutil import now_rfc3339
@@ -435,23 +434,7 @@ class JobController:
                 self.gc.delete(R.JOBS, job, "Foreground")
 
     def _record(self, job, type_, reason, message):
-        """An Event about the Job, as the real controller's event recorder writes it: a core
-        v1 Event named <job>.<hex nanoseconds>, source job-controller, count 1."""
-        meta = job["metadata"]
-        ns = meta.get("namespace")
-        now = now_rfc3339()
-        stamp = time.time_ns()
-        while self.store.get(R.EVENTS.key, ns, f"{meta['name']}.{stamp:x}") is not None:
-            stamp += 1
-        ev = {"metadata": {"name": f"{meta['name']}.{stamp:x}", "namespace": ns, "uid": _uuid(),
-                           "creationTimestamp": now},
-              "involvedObject": {"kind": "Job", "namespace": ns, "name": meta["name"],
-                                 "uid": meta["uid"], "apiVersion": "batch/v1",
-                                 "resourceVersion": meta.get("resourceVersion", "")},
-              "reason": reason, "message": message, "source": {"component": COMPONENT},
-              "firstTimestamp": now, "lastTimestamp": now, "count": 1, "type": type_,
-              "reportingComponent": COMPONENT, "reportingInstance": ""}
-        self.store.put(R.EVENTS.key, events.canonical_core(ev))
+        recorder.record(self.store, job, COMPONENT, type_, reason, message)
 
     def pod_logs(self, ns, name):
         return self.logs.get((ns, name))

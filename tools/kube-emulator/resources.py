@@ -67,8 +67,20 @@ LEASES = Resource("coordination.k8s.io", "v1", "leases", "lease", "Lease", True,
 CONFIGMAPS = Resource("", "v1", "configmaps", "configmap", "ConfigMap", True, ("cm",), schema_checked=True)
 NAMESPACES = Resource("", "v1", "namespaces", "namespace", "Namespace", False, ("ns",),
                       ("status",), name_rule="label", extra_fields=("status.phase",))
+# apps/v1 and batch/v1 CronJobs delete their dependents by default (DeleteDependents).
+DEPLOYMENTS = Resource("apps", "v1", "deployments", "deployment", "Deployment", True,
+                       ("deploy",), ("status", "scale"), ("all",), schema_checked=True)
+REPLICASETS = Resource("apps", "v1", "replicasets", "replicaset", "ReplicaSet", True, ("rs",),
+                       ("status", "scale"), ("all",), schema_checked=True)
+CRONJOBS = Resource("batch", "v1", "cronjobs", "cronjob", "CronJob", True, ("cj",),
+                    ("status",), ("all",), schema_checked=True)
 
-ALL = (JOBS, PODS, EVENTS, EVENTS_V1, LEASES, CONFIGMAPS, NAMESPACES)
+# The autoscaling/v1 Scale that deployments/scale and replicasets/scale read and write (not a
+# resource of its own here: only the decoding and the 422s name it).
+SCALE = Resource("autoscaling", "v1", "scale", "scale", "Scale", True, schema_checked=True)
+
+ALL = (JOBS, PODS, EVENTS, EVENTS_V1, LEASES, CONFIGMAPS, NAMESPACES, DEPLOYMENTS, REPLICASETS,
+       CRONJOBS)
 
 BY_GVR = {(r.group, r.version, r.plural): r for r in ALL}
 
@@ -79,6 +91,11 @@ def storage(res):
     if res.stored_as is None:
         return res
     return next(r for r in ALL if r.stored_as is None and r.key == res.stored_as)
+
+
+def by_key(key):
+    """The resource an object stored under `key` is kept as."""
+    return next(r for r in ALL if r.stored_as is None and r.key == key)
 
 
 def lookup(group, version, plural):
@@ -109,9 +126,11 @@ def resource_list(group, version):
         items.append(entry)
         for sub in r.subresources:
             verbs = ["get"] if sub == "log" else ["get", "patch", "update"]
-            kind = r.kind
-            items.append({"name": f"{r.plural}/{sub}", "singularName": "",
-                          "namespaced": r.namespaced, "kind": kind, "verbs": verbs})
+            entry = {"name": f"{r.plural}/{sub}", "singularName": "", "namespaced": r.namespaced,
+                     "kind": r.kind, "verbs": verbs}
+            if sub == "scale":  # served as autoscaling/v1 Scale
+                entry.update(group="autoscaling", version="v1", kind="Scale")
+            items.append(entry)
     if not items:
         return None
     gv = f"{group}/{version}" if group else version

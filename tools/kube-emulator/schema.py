@@ -21,6 +21,10 @@ SCHEMA_VERSION = "v1.31.0-local-strict"
 
 SCHEMA_FILES = {
     ("batch", "Job"): "job-batch-v1.json",
+    ("batch", "CronJob"): "cronjob-batch-v1.json",
+    ("apps", "Deployment"): "deployment-apps-v1.json",
+    ("apps", "ReplicaSet"): "replicaset-apps-v1.json",
+    ("autoscaling", "Scale"): "scale-autoscaling-v1.json",
     ("", "Event"): "event-v1.json",
     ("events.k8s.io", "Event"): "event-events-v1.json",
     ("coordination.k8s.io", "Lease"): "lease-coordination-v1.json",

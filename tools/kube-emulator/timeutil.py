@@ -1,19 +1,19 @@
-"""Timestamps in the layouts the API server writes."""
+"""Timestamps in the layouts the API server writes, read from the cluster's clock."""
 
 import datetime
+
+from clock import CLOCK
 
 
 def now_rfc3339(t=None):
     """metav1.Time as the server writes it: RFC 3339 in UTC, whole seconds."""
-    d = datetime.datetime.fromtimestamp(t, datetime.timezone.utc) if t is not None \
-        else datetime.datetime.now(datetime.timezone.utc)
+    d = datetime.datetime.fromtimestamp(CLOCK.now() if t is None else t, datetime.timezone.utc)
     return d.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def now_micro(t=None):
     """metav1.MicroTime: exactly six fractional digits."""
-    d = datetime.datetime.fromtimestamp(t, datetime.timezone.utc) if t is not None \
-        else datetime.datetime.now(datetime.timezone.utc)
+    d = datetime.datetime.fromtimestamp(CLOCK.now() if t is None else t, datetime.timezone.utc)
     return d.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

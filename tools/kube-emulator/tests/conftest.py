@@ -148,6 +148,40 @@ def job_manifest(name, outcome=None, labels=None, spec=None):
     return job
 
 
+def deployment_manifest(name, labels=None, replicas=None, outcome=None, image="nginx:1.27",
+                        spec=None):
+    """An apps/v1 Deployment whose selector matches its template's labels."""
+    labels = labels or {"app": name}
+    template = {"metadata": {"labels": dict(labels)},
+                "spec": {"containers": [{"name": "main", "image": image}]}}
+    if outcome is not None:
+        template["metadata"]["annotations"] = {OUTCOME: json.dumps(outcome)}
+    d = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+         "spec": {"selector": {"matchLabels": dict(labels)}, "template": template}}
+    if replicas is not None:
+        d["spec"]["replicas"] = replicas
+    d["spec"].update(spec or {})
+    return d
+
+
+def cronjob_manifest(name, schedule="*/5 * * * *", outcome=None, labels=None, spec=None):
+    """A batch/v1 CronJob whose Jobs run the way `outcome` says (the Job outcome annotation)."""
+    job_meta = {"labels": labels or {"app": name}}
+    if outcome is not None:
+        job_meta["annotations"] = {OUTCOME: json.dumps(outcome)}
+    cj = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": name},
+          "spec": {"schedule": schedule,
+                   "jobTemplate": {"metadata": job_meta, "spec": {
+                       "backoffLimit": 0,
+                       "template": {"spec": {"restartPolicy": "Never", "containers": [
+                           {"name": "main", "image": "busybox:1.36"}]}}}}}}
+    cj["spec"].update(spec or {})
+    return cj
+
+
+OUTCOME = "emulator.tenant-provisioner.dev/outcome"
+
+
 @pytest.fixture(scope="module")
 def emu():
     e = Emulator("--foreground-delay", "0.2", "--pod-start-delay", "0.02",
