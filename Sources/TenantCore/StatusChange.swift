@@ -117,10 +117,12 @@ extension AccountStatus {
             status.queuedFor = replacement?.verb
             status.message = Self.queuedMessage(place: place, waiting: waiting, limit: limit, replacement: replacement)
         case .runSucceeded(let at):
+            // The last run's failure message goes; a problem of the account (a refused update,
+            // a name conflict) stays until it is solved.
+            if status.phase == .failed { status.message = nil }
             status.phase = .succeeded
             status.lastSuccessAt = max(at, status.lastSuccessAt ?? at)
             status.consecutiveFailures = 0
-            status.message = nil
         case .runFailed(let failure, let attempt):
             status.phase = .failed
             status.lastFailureAt = max(failure.failedAt, status.lastFailureAt ?? failure.failedAt)

@@ -295,9 +295,14 @@ public final class ProvisionerService: Sendable {
     }
 
     private func watchCacheState() async {
-        readiness.set("kubernetes", problem: "waiting for the first list of Jobs")
+        readiness.set("kubernetes", problem: "waiting for the first list of \(deps.template.kind.resource)")
         while !Task.isCancelled {
             if await cache.waitForSync(timeout: 3600) {
+                // With a CronJob template, the runs too: a pass needs both.
+                if let runs {
+                    readiness.set("kubernetes", problem: "waiting for the first list of the CronJobs' Jobs")
+                    guard await runs.waitForSync(timeout: 3600) else { continue }
+                }
                 readiness.set("kubernetes", problem: nil)
                 await startupEvent(.cacheSynced)
                 return

@@ -184,5 +184,10 @@ import Testing
         let failed = AccountStatus.applying(.runFailed(failure, attempt: 1), to: after, accountID: "acme")
         #expect(failed.jobUID == "cron-uid" && failed.phase == .failed && failed.lastFailureAt == Self.now && failed.consecutiveFailures == 1)
         #expect(failed.nextRestartAt == nil && failed.message?.contains("not restarted, the CronJob's next schedule runs again") == true)
+        // A success clears the failed run's message, not a problem of the account.
+        #expect(AccountStatus.applying(.runSucceeded(at: Self.now + 60), to: failed, accountID: "acme").message == nil)
+        var refused = after
+        refused.message = "update refused: forbidden"
+        #expect(AccountStatus.applying(.runSucceeded(at: Self.now + 60), to: refused, accountID: "acme").message == "update refused: forbidden")
     }
 }
