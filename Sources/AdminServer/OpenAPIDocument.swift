@@ -281,7 +281,7 @@ public enum OpenAPIDocument {
                      "last_failure_at", "consecutive_failures", "next_restart_at", "memory_override", "message", "updated_at"],
         "properties": {
           "account_id": {"type": "string"},
-          "phase": {"type": ["string", "null"], "enum": ["pending", "running", "succeeded", "failed", "restart_scheduled", "deleting", "inactive", null]},
+          "phase": {"type": ["string", "null"], "enum": ["pending", "running", "succeeded", "failed", "restart_scheduled", "deleting", "inactive", "queued", null]},
           "job_name": {"type": ["string", "null"]},
           "job_uid": {"type": ["string", "null"]},
           "observed_generation": {"type": ["integer", "null"]},

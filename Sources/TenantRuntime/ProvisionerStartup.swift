@@ -17,6 +17,10 @@ public enum ProvisionerStartup {
         } catch {
             throw error.configError
         }
+        if let cap = settings.maxRunningJobs, template.kind != .job {
+            throw ConfigError(name: "MAX_RUNNING_JOBS", value: String(cap),
+                              problem: "caps how many Jobs run at once, but \(settings.jobTemplatePath) is a \(template.kind.rawValue) template; unset MAX_RUNNING_JOBS (a CronJob's concurrencyPolicy or a Deployment's replicas say how much of each runs)")
+        }
         let database = try PostgresConfig.fromEnvironment(env)
         let kube: KubeConfig
         do {
