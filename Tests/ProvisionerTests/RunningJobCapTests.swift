@@ -90,6 +90,20 @@ import Testing
             }
             #expect(try await places().keys.sorted() == ["a6"])
 
+            // A NOTIFY-triggered create waits its turn: a7 (succeeded minutes ago) deactivated and
+            // activated again joins the end of the line instead of taking a slot.
+            try await f.execute("UPDATE accounts SET is_active = false WHERE account_id = 'a7'")
+            try await eventually("a7's finished Job deleted", log: p.logTail) {
+                let gone = try await f.uid("worker-a7") == nil
+                let phase = try await f.status("a7")?.phase
+                return gone && phase == "inactive"
+            }
+            try await f.execute("UPDATE accounts SET is_active = true WHERE account_id = 'a7'")
+            try await eventually("a7 queued behind a6", log: p.logTail) {
+                try await places()["a7"]?.hasPrefix("queued: place 2 of 2 ") == true
+            }
+            #expect(try await unfinished() == Set(running.map { "worker-\($0)" }), "no fourth Job")
+
             // A restart waits for a slot too. a1 fails: its slot goes to a6 (waiting, first in
             // line) at once; when a1's restart is due (RESTART_DELAY 2 s) every slot is taken, so
             // it is queued, and remembers that it is a restart.
@@ -113,8 +127,9 @@ import Testing
                 let failures = try await f.failures("a1")
                 return restarts.contains { $0.jobUID == newUID } && !failures.isEmpty && failures.allSatisfy { $0.restartedAt != nil }
             }
-            #expect(try await places().isEmpty)
-            try await eventually("the queued gauge back to 0", log: p.logTail) { await p.metric("tenant_provisioner_jobs_queued") == 0 }
+            // a1's restart went ahead of a7: its last success is older.
+            #expect(try await places().keys.sorted() == ["a7"])
+            try await eventually("the queued gauge down to 1", log: p.logTail) { await p.metric("tenant_provisioner_jobs_queued") == 1 }
 
             monitor.cancel()
             _ = await monitor.value
@@ -122,6 +137,7 @@ import Testing
             // Every account was served: each had a Job created.
             let created = Set(try await f.audit(action: "create").compactMap(\.accountID))
             #expect(created == Set(Self.fairOrder), "\(Set(Self.fairOrder).subtracting(created))")
+            #expect(try await f.uid("worker-a7") == nil, "a7 still waits for a slot")
         }
     }
 }
