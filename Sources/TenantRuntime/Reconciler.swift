@@ -290,44 +290,32 @@ public actor Reconciler {
     /// unmanaged name holders still remembered.
     private func refreshJobIndex(now: Date) {
         let (revision, updates) = cache.updates(since: jobRevision)
-        switch updates {
-        case .everything(let jobs):
-            let kind = template.kind
-            jobIndex = JobIndex(instance: options.instance, jobs: jobs.values.lazy.map { ObservedJob($0, kind: kind) })
-            needsFullPlan = true
-        case .changed(let changed):
-            for (name, job) in changed {
-                // The account the Job belonged to and the one it belongs to now.
-                if let before = jobIndex.job(named: name)?.accountID { attention.insert(before) }
-                if let job {
-                    let observed = ObservedJob(job, kind: template.kind)
-                    if let after = observed.accountID { attention.insert(after) }
-                    jobIndex.upsert(observed)
-                } else {
-                    jobIndex.remove(named: name)
-                }
-            }
-        }
+        apply(updates, to: &jobIndex, kind: template.kind)
         jobRevision = revision
-        refreshRunIndex()
+        // With a CronJob template, its runs the same way.
+        if let runs, var index = runIndex {
+            let (revision, updates) = runs.updates(since: runRevision)
+            apply(updates, to: &index, kind: .job)
+            runIndex = index
+            runRevision = revision
+        }
         jobIndex.unmanagedHolders = [:]
         foreignJobs = foreignJobs.filter { $0.value.until > now && jobIndex.job(named: $0.key) == nil }
         jobIndex.unmanagedHolders = foreignJobs.mapValues(\.job)
     }
 
-    /// Brings `runIndex` up to the runs' cache; an account whose run changed is planned next.
-    private func refreshRunIndex() {
-        guard let runs, var index = runIndex else { return }
-        let (revision, updates) = runs.updates(since: runRevision)
+    /// Applies a cache's updates to `index`: the accounts whose objects changed need attention
+    /// (the one an object belonged to and the one it belongs to now); a rebuilt list plans every account.
+    private func apply(_ updates: JobCacheUpdates, to index: inout JobIndex, kind: WorkloadKind) {
         switch updates {
         case .everything(let jobs):
-            index = JobIndex(instance: options.instance, jobs: jobs.values.lazy.map { ObservedJob($0) })
-            for job in index.jobs { if let id = job.accountID { attention.insert(id) } }
+            index = JobIndex(instance: options.instance, jobs: jobs.values.lazy.map { ObservedJob($0, kind: kind) })
+            needsFullPlan = true
         case .changed(let changed):
             for (name, job) in changed {
                 if let before = index.job(named: name)?.accountID { attention.insert(before) }
                 if let job {
-                    let observed = ObservedJob(job)
+                    let observed = ObservedJob(job, kind: kind)
                     if let after = observed.accountID { attention.insert(after) }
                     index.upsert(observed)
                 } else {
@@ -335,8 +323,6 @@ public actor Reconciler {
                 }
             }
         }
-        runIndex = index
-        runRevision = revision
     }
 
     /// A plan of every account, made off the actor: about a second at 100,000 accounts, during
