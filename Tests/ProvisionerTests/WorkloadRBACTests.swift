@@ -40,6 +40,17 @@ import Testing
         #expect(!RBACTests.permissions(of: role).contains { $0.resource == "secrets" || $0.verb == "*" || $0.resource == "*" })
     }
 
+    /// The provisioner's token now holds `install`'s Role less `dropped`.
+    static func grantRole(of install: String, without dropped: P, on f: ProvisionerFixture) async throws {
+        let reduced = RBACTests.role(try await ServiceAccounts.provisionerRole(install), without: dropped)
+        try await f.emulator.addToken("provisioner-sa-token", user: ServiceAccounts.provisionerUser, role: reduced)
+    }
+
+    static func expectNothingRefused(_ f: ProvisionerFixture) async throws {
+        let refused = try await f.emulator.requests().log.filter { $0.user == ServiceAccounts.provisionerUser && $0.code == 403 }
+        #expect(refused.isEmpty, "refused: \(refused.map { "\($0.method) \($0.path)" })")
+    }
+
     // MARK: Deployments
 
     /// A previous leader's expired Lease (taking it over needs update), unless the case is the
@@ -103,8 +114,7 @@ import Testing
                 let acme = try await f.status("acme")?.message
                 return taken?.contains("not managed") == true && acme?.contains("container main of pod") == true
             }
-            let refused = try await f.emulator.requests().log.filter { $0.user == ServiceAccounts.provisionerUser && $0.code == 403 }
-            #expect(refused.isEmpty, "refused: \(refused.map { "\($0.method) \($0.path)" })")
+            try await Self.expectNothingRefused(f)
         }
     }
 
@@ -112,8 +122,7 @@ import Testing
     func theDeploymentProvisionerFailsWithoutEachVerb(_ name: String) async throws {
         let dropped = RBACTests.permission(name)
         try await ProvisionerFixture.with(template: DeploymentKindTests.template, install: DeployManifests.deployments) { f in
-            let reduced = RBACTests.role(try await ServiceAccounts.provisionerRole(DeployManifests.deployments), without: dropped)
-            try await f.emulator.addToken("provisioner-sa-token", user: ServiceAccounts.provisionerUser, role: reduced)
+            try await Self.grantRole(of: DeployManifests.deployments, without: dropped, on: f)
             let p = try await Self.deploymentScenario(f, case: name)
             if ["apps/deployments/update", "apps/deployments/delete", "apps/deployments/get"].contains(name) { try await Self.changeAccounts(f, p) }
             try await RBACTests.waitForbidden(f, dropped, user: ServiceAccounts.provisionerUser, log: p.logTail)
@@ -208,8 +217,7 @@ import Testing
                 let taken = try await f.status("taken")?.message
                 return retired == nil && image == "sync:v2" && taken?.contains("not managed") == true
             }
-            let refused = try await f.emulator.requests().log.filter { $0.user == ServiceAccounts.provisionerUser && $0.code == 403 }
-            #expect(refused.isEmpty, "refused: \(refused.map { "\($0.method) \($0.path)" })")
+            try await Self.expectNothingRefused(f)
         }
     }
 
@@ -217,8 +225,7 @@ import Testing
     func theCronJobProvisionerFailsWithoutEachVerb(_ name: String) async throws {
         let dropped = RBACTests.permission(name)
         try await ProvisionerFixture.with(template: CronJobKindTests.template, install: DeployManifests.cronJobs) { f in
-            let reduced = RBACTests.role(try await ServiceAccounts.provisionerRole(DeployManifests.cronJobs), without: dropped)
-            try await f.emulator.addToken("provisioner-sa-token", user: ServiceAccounts.provisionerUser, role: reduced)
+            try await Self.grantRole(of: DeployManifests.cronJobs, without: dropped, on: f)
             let p = try await Self.cronJobScenario(f, case: name)
             let needsCronJobs = ["batch/cronjobs/get", "batch/cronjobs/update", "batch/cronjobs/delete", "batch/jobs/watch",
                                  "core/pods/list", "core/pods/log/get", "core/events/create"]

@@ -47,6 +47,10 @@ import Testing
         let desired = try Self.template.render(account: new, namespace: "tenants", instance: "default")
         #expect(actions == [.update(old: existing, successor: Self.order(new), specHash: desired.specHash, reason: "spec changed (generation 1 → 2)")])
         #expect(actions.first?.verb == "update")
+        // `provisioner plan` and DRY_RUN show it as such.
+        let printed = Plan(actions: actions).description
+        #expect(printed.hasPrefix("update  worker-acme  account \"acme\": spec changed (generation 1 → 2)"), "\(printed)")
+        #expect(printed.hasSuffix("Plan: 0 to create, 0 to recreate, 0 to delete, 1 to update in place."), "\(printed)")
     }
 
     @Test func aDeploymentInPlaceIsLeftAloneWhateverItsAvailability() {
