@@ -132,4 +132,19 @@ import Testing
             #expect(refused.isEmpty, "the overlay's Role is enough: \(refused.map { "\($0.method) \($0.path)" })")
         }
     }
+
+    /// Deleting a CronJob counts against MAX_DELETES_PER_PASS like a Job: with no budget left it
+    /// stays, the deletion deferred and counted, until the budget allows it.
+    @Test func cronJobDeletionsKeepToTheDeleteBudget() async throws {
+        try await ProvisionerFixture.with(template: Self.template, install: DeployManifests.cronJobs) { f in
+            try await f.emulator.setClock(Self.start)
+            try await f.insertAccount("ok", config: Self.succeeding)
+            let p = try f.start([], ["POLL_INTERVAL": "1", "MAX_DELETES_PER_PASS": "0"])
+            try await eventually("sync-ok", timeout: 30, log: p.logTail) { try await Self.objects(f, "cronjobs")["sync-ok"] != nil }
+            try await f.execute("UPDATE accounts SET is_active = false WHERE account_id = 'ok'")
+            try await p.waitForMetric("tenant_provisioner_deletions_deferred_total", toGrowBy: 2)
+            #expect(try await Self.objects(f, "cronjobs")["sync-ok"] != nil, "no budget: the CronJob stays")
+            #expect(try await f.audit(action: "delete").isEmpty)
+        }
+    }
 }
