@@ -224,8 +224,11 @@ public struct ActionExecutor: Sendable {
             // Recorded before, by this replica or another (the row may lag behind by a hand edit):
             // bring the row up to date without asking the API server anything.
             if let recorded = try await store.recordedFailure(jobUID: job.uid) {
-                let change = StatusChange.failureRecordedBefore(jobName: job.name, uid: job.uid, failedAt: failedAt, attempt: recorded.attempt,
-                                                                restartAt: recorded.restartAt)
+                // A CronJob's run: the row keeps naming the CronJob, only the failure's time catches up.
+                let change: StatusChange = template.kind == .cronJob
+                    ? .runFailed(JobFailure(accountID: accountID, namespace: namespace, jobName: job.name, jobUID: job.uid, failedAt: failedAt,
+                                            conditionReason: job.failedReason, conditionMessage: job.failedMessage, rows: []), attempt: recorded.attempt)
+                    : .failureRecordedBefore(jobName: job.name, uid: job.uid, failedAt: failedAt, attempt: recorded.attempt, restartAt: recorded.restartAt)
                 try await store.update(accountID: accountID, audit: []) { AccountStatus.applying(change, to: $0, accountID: accountID) }
                 return ActionOutcome(item: item, result: .unnecessary("the failure was recorded before"), restartAt: recorded.restartAt)
             }

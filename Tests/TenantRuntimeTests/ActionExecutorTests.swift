@@ -28,11 +28,11 @@ struct ExecutorWorld {
     let store = MemoryStore(accounts: [acme])
     let executor: ActionExecutor
 
-    init(answer: @escaping @Sendable (KubeRequest) -> (Int, JSONValue)) {
+    init(template: JobTemplate = Self.template, answer: @escaping @Sendable (KubeRequest) -> (Int, JSONValue)) {
         api = ScriptedAPI(answer: answer)
         let client = api.client()
         let logger = Logger(label: "test", sink: .memory())
-        executor = ActionExecutor(client: client, store: store, namespace: "tenants", instance: "default", template: Self.template,
+        executor = ActionExecutor(client: client, store: store, namespace: "tenants", instance: "default", template: template,
                                   inspector: FailureInspector(client: client, logTailLines: 20, logger: logger),
                                   events: JobEvents(client: client, component: "tenant-provisioner", instance: "default", logger: logger),
                                   restarts: .init(policy: RestartPolicy(), escalation: nil), logger: logger, metrics: Metrics())
@@ -148,3 +148,98 @@ struct ExecutorWorld {
         #expect(world.store.audit.isEmpty)
     }
 }
+
+/// The executor with a Deployment or CronJob template: an update in place, and a CronJob's run.
+@Suite struct WorkloadExecutorTests {
+    typealias W = ExecutorWorld
+    static let deploymentTemplate = try! JobTemplate.parse(yaml: """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: tenant
+        spec:
+          template:
+            spec:
+              containers:
+                - name: main
+                  image: "worker:{{ config.tag }}"
+        """, file: "d.yaml")
+
+    static func current(uid: String) -> (Int, JSONValue) {
+        (200, ["apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "tenant-acme", "namespace": "tenants", "uid": .string(uid),
+                                                                         "resourceVersion": "42", "generation": 3]])
+    }
+
+    static let update = PlannedAction.update(old: W.oldJob, successor: W.order, specHash: "new", reason: "spec changed")
+
+    @Test func anUpdatePutsTheRenderedObjectWithTheResourceVersionAndUidItRead() async throws {
+        let world = W(template: Self.deploymentTemplate) { request in
+            request.method == "GET" ? Self.current(uid: "old-uid") : (200, ["metadata": ["name": "tenant-acme", "uid": "old-uid"]])
+        }
+        let outcome = await world.run(Self.update)
+        #expect(outcome.result == .done)
+        #expect(world.api.sent == ["GET /apis/apps/v1/namespaces/tenants/deployments/tenant-acme", "PUT /apis/apps/v1/namespaces/tenants/deployments/tenant-acme"])
+        let body = try JSONValue.parse(try #require(world.api.all.last?.body))
+        let rendered = try Self.deploymentTemplate.render(W.order, namespace: "tenants", instance: "default")
+        #expect(body["metadata"]?["resourceVersion"] == "42" && body["metadata"]?["uid"] == "old-uid")
+        #expect(body["spec"] == rendered.manifest["spec"] && outcome.specHash == rendered.specHash)
+        #expect(world.store.audit.map(\.action) == ["update"])
+        #expect(world.store.statuses["acme"]?.observedGeneration == 3, "the row says which generation it rolls to")
+    }
+
+    @Test func anUpdateOfAReplacedOrChangedObjectIsLeftToTheNextPass() async {
+        let replaced = W(template: Self.deploymentTemplate) { _ in Self.current(uid: "someone-else") }
+        #expect(await replaced.run(Self.update).result == .unnecessary("the Deployment was replaced meanwhile (uid changed)"))
+        #expect(replaced.api.sent.count == 1, "no PUT over another object")
+        let conflict = W(template: Self.deploymentTemplate) { request in
+            request.method == "GET" ? Self.current(uid: "old-uid") : ScriptedAPI.status(409, reason: "Conflict", message: "the object has been modified")
+        }
+        guard case .unnecessary = await conflict.run(Self.update).result else { Issue.record("a 409 is not a failure to report"); return }
+        #expect(conflict.store.audit.isEmpty)
+        let refused = W(template: Self.deploymentTemplate) { request in
+            request.method == "GET" ? Self.current(uid: "old-uid") : ScriptedAPI.status(403, reason: "Forbidden", message: "deployments.apps is forbidden")
+        }
+        guard case .rejected = await refused.run(Self.update).result else { Issue.record("a 403 is a refusal"); return }
+        #expect(refused.store.statuses["acme"]?.message?.contains("forbidden") == true)
+    }
+
+    static let cronTemplate = try! JobTemplate.parse(yaml: """
+        apiVersion: batch/v1
+        kind: CronJob
+        metadata:
+          name: sync
+        spec:
+          schedule: "0 5 * * *"
+          jobTemplate:
+            spec:
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers:
+                    - name: main
+                      image: "worker:{{ config.tag }}"
+        """, file: "c.yaml")
+
+    /// A run recorded before whose row lags behind (a hand edit): the row catches up and keeps
+    /// naming the CronJob; nothing is asked of the API server.
+    @Test func aCronJobRunRecordedBeforeCatchesTheRowUpWithoutLeavingTheCronJob() async throws {
+        let world = W(template: Self.cronTemplate) { _ in (500, [:]) }
+        let failedAt = Date(timeIntervalSince1970: 1_800_000_000)
+        let run = ObservedJob(name: "sync-acme-30000000", uid: "run-uid", annotations: ["tenant-provisioner/account-id": "acme"],
+                              failedAt: failedAt, failedReason: "BackoffLimitExceeded")
+        let failure = JobFailure(accountID: "acme", namespace: "tenants", jobName: run.name, jobUID: run.uid, failedAt: failedAt,
+                                 conditionReason: "BackoffLimitExceeded", conditionMessage: nil, rows: [])
+        _ = try await world.store.recordFailure(failure, accountID: "acme", now: failedAt, memoryBasis: nil, cronJobRun: true) { _ in
+            FailureVerdict(attempt: 1, decision: .never(reason: "a run"))
+        }
+        // The row edited by hand back to before the failure.
+        try await world.store.record(statuses: [AccountStatus(accountID: "acme", jobName: "sync-acme", jobUID: "cron-uid", phase: .running)], audit: [])
+        let outcome = await world.run(.recordFailure(accountID: "acme", job: run))
+        #expect(outcome.result == .unnecessary("the failure was recorded before"))
+        let row = try #require(world.store.statuses["acme"])
+        #expect(row.jobName == "sync-acme" && row.jobUID == "cron-uid", "still the CronJob")
+        #expect(row.phase == .failed && row.lastFailureAt == failedAt && row.nextRestartAt == nil)
+        #expect(world.api.sent.isEmpty)
+    }
+}
+
