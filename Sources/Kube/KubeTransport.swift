@@ -154,6 +154,9 @@ public final class KubeTransport: Sendable {
             handle.set(CURLOPT_CUSTOMREQUEST, request.method)
         } else if request.method == "GET" {
             handle.set(CURLOPT_HTTPGET, 1)
+        } else if request.method == "HEAD" {
+            // A HEAD answer has a Content-Length but no body: without NOBODY libcurl waits for it.
+            handle.set(CURLOPT_NOBODY, 1)
         } else {
             handle.set(CURLOPT_CUSTOMREQUEST, request.method)
         }

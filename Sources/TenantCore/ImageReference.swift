@@ -65,7 +65,8 @@ public struct ImageReference: Sendable, Equatable {
         return .success(ImageReference(domain: domain, repository: components.joined(separator: "/"), tag: tag, digest: digest, writtenName: written))
     }
 
-    static func isDigest(_ s: String) -> Bool {
+    /// `sha256:` and 64 lowercase hex characters.
+    public static func isDigest(_ s: String) -> Bool {
         guard s.hasPrefix("sha256:") else { return false }
         let hex = s.utf8.dropFirst(7)
         return hex.count == 64 && hex.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
