@@ -144,10 +144,8 @@ public final class RegistryClient: Sendable {
         }
         do {
             return .success(try await transport.perform(KubeRequest(verb: .get, method: method, path: target, headers: headers)))
-        } catch let error as KubeError {
-            return .failure(SendFailure(text: "no answer from \(origin): \(error.description)"))
         } catch {
-            return .failure(SendFailure(text: "no answer from \(origin): \(error)"))
+            return .failure(SendFailure(text: "no answer from \(origin): \(error.description)"))
         }
     }
 
