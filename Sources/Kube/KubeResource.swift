@@ -23,6 +23,7 @@ public struct KubeResource: Sendable, Hashable, CustomStringConvertible {
     public static let pods = KubeResource(group: "", version: "v1", plural: "pods")
     public static let events = KubeResource(group: "", version: "v1", plural: "events")
     public static let configMaps = KubeResource(group: "", version: "v1", plural: "configmaps")
+    public static let secrets = KubeResource(group: "", version: "v1", plural: "secrets")
     public static let leases = KubeResource(group: "coordination.k8s.io", version: "v1", plural: "leases")
     public static let namespaces = KubeResource(group: "", version: "v1", plural: "namespaces", namespaced: false)
 

@@ -17,6 +17,12 @@ public struct JobTemplate: Sendable, Equatable {
     /// Every `{{ config.… }}` of the template, by line: what `check` looks up without rendering.
     let configLookups: [ConfigLookup]
 
+    /// The names of the pod template's `imagePullSecrets` (literal names only): where the
+    /// registry credentials for digest pinning come from.
+    public var imagePullSecretNames: [String] {
+        (root.node(at: kind.podTemplatePath + ["spec", "imagePullSecrets"])?.arrayItems ?? []).compactMap { $0["name"]?.literalString }
+    }
+
     /// Whether the template shows `{{ display_name }}`; if not, a provisioner need not keep
     /// 10,000 display names in memory (they are not part of the rendered Job, so not of its hash).
     public var usesDisplayName: Bool { root.uses(.displayName) }

@@ -75,6 +75,7 @@ public enum DockerConfig {
     public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         public var problem: String
         public var description: String { problem }
+        public init(problem: String) { self.problem = problem }
     }
 
     /// Credentials by registry host (Docker Hub's under `docker.io`).

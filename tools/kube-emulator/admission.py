@@ -10,6 +10,7 @@ import uuid
 import events
 import govalue
 import resources as R
+import secret_admission
 import workload_admission as workloads
 from selection import LabelSelector, label_key_errors, label_value_errors
 from status import ApiError, invalid
@@ -525,6 +526,10 @@ def prepare_create(res, obj, namespace, extra_causes=()):
         default(obj)
         causes += errors(obj)
         obj["status"] = {}
+    elif res is R.SECRETS:
+        secret_admission.decode(obj)
+        causes += secret_admission.secret_errors(obj)
+        obj = secret_admission.storage_form(obj)
     else:
         causes += kind_errors(res, obj, None, namespace)
     if causes:
@@ -587,6 +592,10 @@ def prepare_update(res, old, new, subresource=None, extra_causes=()):
             else new.get("spec") != old.get("spec")
         if bumps:
             meta["generation"] = (ometa.get("generation") or 1) + 1
+    elif res is R.SECRETS:
+        secret_admission.decode(new)
+        causes += secret_admission.secret_update_errors(new, old)
+        new = secret_admission.storage_form(new)
     else:
         causes += kind_errors(res, new, old, ometa.get("namespace"))
     if causes:

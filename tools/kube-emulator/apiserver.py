@@ -197,10 +197,11 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                 return self.send_json(200, doc)
             if route.kind != "resource" or not route.verb:
                 raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            authz_name = routing.authorization_name(route, query)
             if not app.rbac.allowed(ident, route.verb, route.res.group, route.res.plural,
-                                    route.subresource, route.name, route.namespace):
+                                    route.subresource, authz_name, route.namespace):
                 raise app.rbac.forbidden(ident, route.verb, route.res, route.subresource,
-                                         route.name, route.namespace)
+                                         authz_name, route.namespace)
             if route.verb == "watch":
                 self.entry["code"] = 200
                 self._record()

@@ -73,6 +73,11 @@ class Rbac:
 
     @staticmethod
     def allowed(ident, verb, group, resource, subresource, name, namespace):
+        """RBAC's RuleAllows over the identity's rules. `name` is the request's RequestInfo.Name
+        (routing.authorization_name): the name in the path, or for a list or watch the one a
+        `metadata.name` field selector pins, else empty. A rule with resourceNames matches only
+        a request whose name is one of them, so it never allows a create (no name yet), nor a
+        list or watch of the whole collection."""
         if ident.rules is None:
             return True
         if ident.namespace is not None and namespace != ident.namespace:
@@ -90,7 +95,7 @@ class Rbac:
             if "*" not in verbs and verb not in verbs:
                 continue
             names = rule.get("resourceNames") or []
-            if names and name not in names:
+            if names and (name or "") not in names:
                 continue
             return True
         return False

@@ -65,6 +65,10 @@ EVENTS_V1 = Resource("events.k8s.io", "v1", "events", "event", "Event", True, ("
 LEASES = Resource("coordination.k8s.io", "v1", "leases", "lease", "Lease", True,
                   schema_checked=True, unconditional_update=False)
 CONFIGMAPS = Resource("", "v1", "configmaps", "configmap", "ConfigMap", True, ("cm",), schema_checked=True)
+# No short name and no category (`kubectl get all` leaves Secrets out), as on the real server;
+# the field selector `type` as the Secret strategy's SelectableFields.
+SECRETS = Resource("", "v1", "secrets", "secret", "Secret", True, schema_checked=True,
+                   extra_fields=("type",))
 NAMESPACES = Resource("", "v1", "namespaces", "namespace", "Namespace", False, ("ns",),
                       ("status",), name_rule="label", extra_fields=("status.phase",))
 # apps/v1 and batch/v1 CronJobs delete their dependents by default (DeleteDependents).
@@ -79,8 +83,8 @@ CRONJOBS = Resource("batch", "v1", "cronjobs", "cronjob", "CronJob", True, ("cj"
 # resource of its own here: only the decoding and the 422s name it).
 SCALE = Resource("autoscaling", "v1", "scale", "scale", "Scale", True, schema_checked=True)
 
-ALL = (JOBS, PODS, EVENTS, EVENTS_V1, LEASES, CONFIGMAPS, NAMESPACES, DEPLOYMENTS, REPLICASETS,
-       CRONJOBS)
+ALL = (JOBS, PODS, EVENTS, EVENTS_V1, LEASES, CONFIGMAPS, SECRETS, NAMESPACES, DEPLOYMENTS,
+       REPLICASETS, CRONJOBS)
 
 BY_GVR = {(r.group, r.version, r.plural): r for r in ALL}
 

@@ -1,9 +1,12 @@
 """Maps a request path and method to what it addresses: a discovery document, or a resource
 (plus namespace, name, subresource) and the RBAC verb."""
 
+import re
 from dataclasses import dataclass
 
 import resources as R
+from selection import LabelSelector
+from status import ApiError
 
 
 @dataclass
@@ -29,8 +32,13 @@ VERSION = {"major": "1", "minor": "31", "gitVersion": "v1.31.4", "gitCommit": "e
            "compiler": "gc", "platform": "linux/amd64"}
 
 
-def _truthy(v):
-    return v in ("true", "1", "True")
+def _watch_requested(query):
+    """ListOptions.Watch as the server decodes it (Convert_Slice_string_To_bool): absent, "0"
+    or "false" (any case) is false; any other value, even an empty one, is true."""
+    value = query.get("watch")
+    if value is None:
+        return False
+    return not (value == "0" or value.lower() == "false")
 
 
 def parse(method, path, query):
@@ -75,13 +83,98 @@ def parse(method, path, query):
         return Route("unknown")
     if res.namespaced and namespace is None and name is not None:
         return Route("unknown")  # a named namespaced object needs its namespace
-    watch = _truthy(query.get("watch", ""))
     verb = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch",
             "DELETE": "delete"}.get(method, "")
-    if method == "GET":
-        verb = "watch" if watch else ("get" if name else "list")
+    if method == "GET" and not name:
+        # Only a request without a name is a list or a watch (RequestInfoFactory); a GET of a
+        # named object is a get, `?watch=true` or not, and answers the object.
+        verb = "watch" if _watch_requested(query) else "list"
     elif method == "DELETE" and not name:
         verb = "deletecollection"
     elif method == "POST" and name:
         verb = ""
     return Route("resource", res=res, namespace=namespace, name=name, subresource=sub, verb=verb)
+
+
+# ---- the name the authorizer sees --------------------------------------------------------------
+
+_TERM_OPERATORS = ("!=", "==", "=")
+
+
+def _split_terms(text):
+    """fields.splitTerms: on commas not escaped with a backslash."""
+    terms, start, escaped = [], 0, False
+    for i, c in enumerate(text):
+        if escaped:
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        elif c == ",":
+            terms.append(text[start:i])
+            start = i + 1
+    terms.append(text[start:])
+    return terms
+
+
+def _unescape(value):
+    """fields.UnescapeValue; None for an invalid escape or an unescaped `,` / `=`."""
+    out, escaped = [], False
+    for c in value:
+        if escaped:
+            if c not in "\\,=":
+                return None
+            out.append(c)
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        elif c in ",=":
+            return None
+        else:
+            out.append(c)
+    return None if escaped else "".join(out)
+
+
+def field_selector_name(text):
+    """fields.ParseSelector(text).RequiresExactMatch("metadata.name"): the value of the first
+    (in sorted order) `metadata.name=` or `==` term, taken literally (no trimming); None when
+    there is none or the selector does not parse."""
+    if not text:
+        return None
+    items = []
+    for part in sorted(_split_terms(text)):
+        if not part:
+            continue
+        for i in range(len(part)):
+            op = next((o for o in _TERM_OPERATORS if part.startswith(o, i)), None)
+            if op:
+                value = _unescape(part[i + len(op):])
+                if value is None:
+                    return None
+                items.append((part[:i], op, value))
+                break
+        else:
+            return None
+    return next((v for field, op, v in items if field == "metadata.name" and op != "!="), None)
+
+
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+
+
+def authorization_name(route, query):
+    """RequestInfo.Name, what RBAC's resourceNames are matched against: the name in the path;
+    for a list or watch, the name a `metadata.name=NAME` field selector pins (when the list
+    options decode and the name is a valid path segment), so a Role with `resourceNames` and
+    the list/watch verbs lets a client list or watch exactly those objects."""
+    if route.name or route.verb not in ("list", "watch"):
+        return route.name
+    try:
+        LabelSelector.parse(query.get("labelSelector"))
+    except ApiError:
+        return None  # ListOptions did not decode: a plain list
+    for key in ("limit", "timeoutSeconds"):
+        if query.get(key) and not _INTEGER.match(query[key]):
+            return None
+    name = field_selector_name(query.get("fieldSelector"))
+    if not name or name in (".", "..") or "/" in name or "%" in name:
+        return None
+    return name

@@ -1,7 +1,11 @@
 """Decodes request bodies against the official Kubernetes JSON schemas (shipped in the PyPI
 package kubernetes-validate), the way the API server's Go decoder treats them:
 
-- a value of the wrong JSON type -> 400 BadRequest (Go's "cannot unmarshal ...");
+- a value of the wrong JSON type -> 400 BadRequest (Go's "cannot unmarshal ...", naming the
+  field as Go's decoder does: struct fields only, no list indices or map keys);
+- a `[]byte` field (format "byte": Secret data, ConfigMap binaryData) that is not base64 as
+  Go's StdEncoding reads it -> 400 (`illegal base64 data at input byte N`); valid ones come back
+  re-encoded as the server writes them (padded, without line breaks);
 - a badly formatted metav1.Time / metav1.MicroTime -> 400;
 - an unknown field -> dropped and reported as a warning (or 400 with fieldValidation=Strict);
 - a missing required field or a value outside an enum -> 422 Invalid causes;
@@ -15,6 +19,7 @@ import os
 import re
 import threading
 
+import gojson
 from timeutil import canonical_micro_time, canonical_time
 
 SCHEMA_VERSION = "v1.31.0-local-strict"
@@ -30,6 +35,7 @@ SCHEMA_FILES = {
     ("coordination.k8s.io", "Lease"): "lease-coordination-v1.json",
     ("", "Pod"): "pod-v1.json",
     ("", "ConfigMap"): "configmap-v1.json",
+    ("", "Secret"): "secret-v1.json",
     ("", "Namespace"): "namespace-v1.json",
     # Not served; checks the Roles given to the control API's POST /tokens.
     ("rbac.authorization.k8s.io", "Role"): "role-rbac-v1.json",
@@ -81,6 +87,11 @@ class Schemas:
         return cls._defs[name]
 
 
+def json_type(v):
+    """How Go's UnmarshalTypeError names the JSON value it got."""
+    return _json_type(v)
+
+
 def _json_type(v):
     if v is None:
         return "null"
@@ -96,11 +107,21 @@ def _json_type(v):
 
 
 def _go_type(schema, ref):
+    """The Go type a schema decodes into, as Go's UnmarshalTypeError prints it."""
     if ref:
         return "v1." + ref.rsplit(".", 1)[-1]
     types = schema.get("type")
     t = types[0] if isinstance(types, list) else types
     fmt = schema.get("format")
+    if t == "string" and fmt == "byte":
+        return "[]uint8"
+    if t == "array" and isinstance(schema.get("items"), dict):
+        item, item_ref = _resolve(schema["items"])
+        return "[]" + _go_type(item, item_ref)
+    if t == "object" and isinstance(schema.get("additionalProperties"), dict) and \
+            schema.get("properties") is None:
+        value, value_ref = _resolve(schema["additionalProperties"])
+        return "map[string]" + _go_type(value, value_ref)
     return {"integer": fmt or "int64", "number": "float64", "boolean": "bool",
             "string": "string", "array": "[]" + "interface {}",
             "object": "map[string]interface {}"}.get(t, "interface {}")
@@ -118,7 +139,7 @@ def decode(group, kind, obj):
     root = Schemas.root(group, kind)
     if root is None:
         return result
-    _walk(obj, root, "", kind, None, result, top=True)
+    _walk(obj, root, "", kind, None, result, top=True, gopath="")
     return result
 
 
@@ -147,7 +168,12 @@ def _resolve(schema):
     return schema, None
 
 
-def _walk(value, schema, path, struct, ref, result, top=False):
+def _walk(value, schema, path, struct, ref, result, top=False, gopath=None):
+    """`path` names the field for unknown-field warnings and 422 causes
+    (`spec.containers[0].foo`, `data[key]` style); `gopath` is what Go's decoder calls it in a
+    type error: the struct fields only (`spec.containers.image`, `data`)."""
+    if gopath is None:
+        gopath = path
     schema, new_ref = _resolve(schema)
     if new_ref:
         ref = new_ref
@@ -157,7 +183,7 @@ def _walk(value, schema, path, struct, ref, result, top=False):
         micro = ref == MICRO_TIME_REF
         if not isinstance(value, str):
             result.type_errors.append(
-                f"json: cannot unmarshal {_json_type(value)} into Go struct field {struct}.{path} "
+                f"json: cannot unmarshal {_json_type(value)} into Go struct field {struct}.{gopath} "
                 f"of type string")
         elif not (_RFC3339_MICRO if micro else _RFC3339).match(value):
             layout = "2006-01-02T15:04:05.000000Z07:00" if micro else "2006-01-02T15:04:05Z07:00"
@@ -169,7 +195,7 @@ def _walk(value, schema, path, struct, ref, result, top=False):
     if "oneOf" in schema:  # IntOrString, Quantity: a string or a number
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             result.type_errors.append(
-                f"json: cannot unmarshal {_json_type(value)} into Go struct field {struct}.{path} "
+                f"json: cannot unmarshal {_json_type(value)} into Go struct field {struct}.{gopath} "
                 f"of type {'intstr.IntOrString' if 'intstr' in (ref or '') else 'resource.Quantity'}")
         return value
     types = schema.get("type")
@@ -178,7 +204,13 @@ def _walk(value, schema, path, struct, ref, result, top=False):
     if t == "string":
         ok = isinstance(value, str)
         if ok and schema.get("format") == "byte":
-            ok = re.fullmatch(r"[A-Za-z0-9+/]*={0,2}", value) is not None
+            # encoding/json decodes a []byte with base64.StdEncoding; the error is Go's own,
+            # without the field (`illegal base64 data at input byte 4`).
+            try:
+                return gojson.canonical_b64(value)
+            except gojson.Base64Error as e:
+                result.type_errors.append(str(e))
+                return value
     elif t == "integer":
         ok = type(value) is int
     elif t == "number":
@@ -191,7 +223,7 @@ def _walk(value, schema, path, struct, ref, result, top=False):
         ok = isinstance(value, dict)
     if not ok:
         result.type_errors.append(
-            f"json: cannot unmarshal {_json_type(value)} into Go struct field {struct}.{path} of "
+            f"json: cannot unmarshal {_json_type(value)} into Go struct field {struct}.{gopath} of "
             f"type {_go_type(schema, new_ref)}")
         return value
     enum = schema.get("enum")
@@ -203,7 +235,8 @@ def _walk(value, schema, path, struct, ref, result, top=False):
         items = schema.get("items")
         if items:
             for i, item in enumerate(value):
-                value[i] = _walk(item, items, f"{path}[{i}]", struct, None, result)
+                value[i] = _walk(item, items, f"{path}[{i}]", struct, None, result,
+                                 gopath=gopath)
         return value
     if t != "object":
         return value
@@ -217,13 +250,17 @@ def _walk(value, schema, path, struct, ref, result, top=False):
         for key in list(value):
             sub = props.get(key)
             if sub is not None:
-                value[key] = _walk(value[key], sub, _join(path, key), child_struct, None, result)
+                value[key] = _walk(value[key], sub, _join(path, key), child_struct, None, result,
+                                   gopath=_join(gopath, key))
             elif addl is False:
                 result.unknown.append(_join(path, key))
                 del value[key]
             elif isinstance(addl, dict):
-                value[key] = _walk(value[key], addl, _join(path, key), child_struct, None, result)
+                value[key] = _walk(value[key], addl, _join(path, key), child_struct, None, result,
+                                   gopath=gopath)
     elif isinstance(addl, dict):
+        # A map: Go names the map field, not the key, and the enclosing struct.
         for key in value:
-            value[key] = _walk(value[key], addl, _join(path, key), child_struct, None, result)
+            value[key] = _walk(value[key], addl, _join(path, key), struct, None, result,
+                               gopath=gopath)
     return value

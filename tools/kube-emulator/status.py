@@ -21,11 +21,22 @@ class ApiError(Exception):
         return json.dumps(self.status(), separators=(",", ":")).encode()
 
 
+def _omit_empty(details):
+    """StatusDetails as Go writes it: `name`, `group`, `kind`, `uid` and a cause's `field`
+    are omitempty (a core resource's details carry no `group`)."""
+    out = {k: v for k, v in details.items()
+           if not (k in ("name", "group", "kind", "uid") and v in ("", None))}
+    if "causes" in out:
+        out["causes"] = [{k: v for k, v in c.items() if not (k == "field" and v == "")}
+                         for c in out["causes"]]
+    return out
+
+
 def failure_status(code, reason, message, details=None):
     status = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
               "message": message, "reason": reason, "code": code}
     if details:
-        status["details"] = details
+        status["details"] = _omit_empty(details)
     return status
 
 

@@ -41,6 +41,8 @@ def _columns(res):
         names = ["Name", "Holder", "Age"]
     elif res is R.NAMESPACES:
         names = ["Name", "Status", "Age"]
+    elif res is R.SECRETS:
+        names = ["Name", "Type", "Data", "Age"]  # Data is typed "string", holds an integer
     elif res is R.DEPLOYMENTS:
         return [("Name", "string"), ("Ready", "string"), ("Up-to-date", "integer"),
                 ("Available", "integer"), ("Age", "string")]
@@ -102,6 +104,8 @@ def _cells(res, obj):
         return [meta["name"], spec.get("holderIdentity", ""), age]
     if res is R.NAMESPACES:
         return [meta["name"], st.get("phase", "Active"), age]
+    if res is R.SECRETS:
+        return [meta["name"], obj.get("type", ""), len(obj.get("data") or {}), age]
     if res is R.DEPLOYMENTS:
         return [meta["name"], f"{st.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
                 st.get("updatedReplicas", 0), st.get("availableReplicas", 0), age]

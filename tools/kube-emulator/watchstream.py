@@ -19,8 +19,6 @@ def serve(handler, app, route, query):
     res = route.res
     label_sel = LabelSelector.parse(query.get("labelSelector"))
     field_sel = FieldSelector.parse(query.get("fieldSelector"), res)
-    if route.name:  # the deprecated watch of one named object
-        field_sel.requirements.append(("metadata.name", False, route.name))
     since = query.get("resourceVersion") or ""
     try:
         since_rv = int(since) if since else 0
