@@ -74,19 +74,7 @@ public final class FakeRegistry: Sendable {
 
     @discardableResult
     public func control(_ method: String, _ path: String, _ body: JSONValue? = nil) async throws -> JSONValue {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(controlPort)" + path)!)
-        request.httpMethod = method
-        request.timeoutInterval = 30
-        if let body {
-            request.httpBody = Data(body.canonicalJSON.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard (200..<300).contains(status) else {
-            throw StartError(description: "fake registry control \(method) \(path) answered \(status): \(String(decoding: data, as: UTF8.self))")
-        }
-        return data.isEmpty ? .null : try JSONValue.parse(data)
+        try await ControlAPI.call("http://127.0.0.1:\(controlPort)", method, path, body, server: "fake registry")
     }
 
     /// Creates or moves `name:tag`; returns the digest a multi-arch client is served (the index's,

@@ -111,27 +111,10 @@ public final class KubeEmulator: Sendable {
 
     // MARK: control API
 
-    public struct ControlError: Error, CustomStringConvertible {
-        public let description: String
-    }
-
     /// Sends one control request and returns the decoded JSON answer (`.null` for an empty body).
     @discardableResult
     public func control(_ method: String, _ path: String, _ body: JSONValue? = nil) async throws -> JSONValue {
-        var request = URLRequest(url: URL(string: controlURL + path)!)
-        request.httpMethod = method
-        request.timeoutInterval = 30
-        if let body {
-            request.httpBody = Data(body.canonicalJSON.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard (200..<300).contains(status) else {
-            throw ControlError(description: "emulator control \(method) \(path) answered \(status): \(String(decoding: data, as: UTF8.self))")
-        }
-        if data.isEmpty { return .null }
-        return try JSONValue.parse(data)
+        try await ControlAPI.call(controlURL, method, path, body, server: "emulator")
     }
 
     /// `POST /reset`: deletes every object and script, resets counters and faults.
