@@ -138,17 +138,20 @@ extension AccountStatus {
         case .dequeued(let active):
             guard status.phase == .queued else { return status }
             status.phase = active ? .pending : .inactive
-            status.message = nil
+            // Only the place in line goes; a problem written meanwhile (a refused create) stays.
+            if status.message?.hasPrefix(Self.queuedMessagePrefix) == true { status.message = nil }
         }
         // Only a queued row says what its create completes.
         if status.phase != .queued { status.queuedFor = nil }
         return status
     }
 
+    static let queuedMessagePrefix = "queued: "
+
     /// `account_status.message` of a queued account: its place, and why it waits.
     static func queuedMessage(place: Int, waiting: Int, limit: Int, replacement: Replacement?) -> String {
         let what = replacement.map { "its \($0.verb)" } ?? "its Job"
-        return "queued: place \(place) of \(waiting) waiting for a free slot (MAX_RUNNING_JOBS \(limit) Jobs run at once); \(what) is created when its turn comes (oldest last success first)"
+        return "\(queuedMessagePrefix)place \(place) of \(waiting) waiting for a free slot (MAX_RUNNING_JOBS \(limit) Jobs run at once); \(what) is created when its turn comes (oldest last success first)"
     }
 
     /// What `queued_for` says the queued create completes, with the Job the row names.

@@ -55,6 +55,9 @@ import Testing
         #expect(left.phase == phase && left.queuedFor == nil && left.message == nil)
         // Only a queued row is touched.
         #expect(AccountStatus.applying(.dequeued(accountActive: active), to: Self.waiting, accountID: "acme") == Self.waiting)
+        // A problem written while it waited (a create the API server refused) stays.
+        let refused = AccountStatus.applying(.problem("Job.batch is invalid"), to: queued, accountID: "a")
+        #expect(AccountStatus.applying(.dequeued(accountActive: active), to: refused, accountID: "a").message == "Job.batch is invalid")
     }
 
     @Test(arguments: [(Bool?.some(false), JobPhase.inactive), (nil, .deleting), (true, .deleting)])
