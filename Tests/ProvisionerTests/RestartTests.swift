@@ -229,20 +229,24 @@ import Testing
                         - name: FIXED
             """)
         try await ProvisionerFixture.with(template: template) { f in
-            try await f.emulator.setDefaultOutcome(["result": "fail", "afterSeconds": 0.3, "exitCode": 137, "reason": "OOMKilled"])
             try await f.insertAccount("hungry")
             let p = try f.start([], ["SKIP_DELAY_ON_OOM": "true", "OOM_MEMORY_FACTOR": "1.5", "OOM_MEMORY_MAX": "1Gi"])
-            var seen: [String] = []
-            try await eventually("memory 512Mi, 768Mi, 1Gi, 1Gi", timeout: 30, log: p.logTail) {
-                if let job = try await f.job("worker-hungry"), job["metadata"]?["deletionTimestamp"] == nil,
-                   let limit = job["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first?["resources"]?["limits"]?["memory"]?.stringValue,
-                   let uid = job["metadata"]?["uid"]?.stringValue, !seen.contains(uid + limit) {
-                    seen.append(uid + limit)
+            // Each Job runs until the test kills it (OOMKilled), so none can come and go unseen.
+            var uids: Set<String> = []
+            for expected in ["512Mi", "768Mi", "1Gi", "1Gi"] {
+                var current: String?
+                try await eventually("a new Job with memory \(expected)", timeout: 30, log: p.logTail) {
+                    guard let job = try await f.job("worker-hungry"), job["metadata"]?["deletionTimestamp"] == nil,
+                          let uid = job["metadata"]?["uid"]?.stringValue, !uids.contains(uid) else { return false }
+                    let limit = job["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first?["resources"]?["limits"]?["memory"]?.stringValue
+                    #expect(limit == expected, "the Job after \(uids.count) OOM kills")
+                    current = uid
+                    return true
                 }
-                return seen.count >= 4
+                uids.insert(current ?? "")
+                try await f.emulator.finishJob(name: "worker-hungry", outcome: ["result": "fail", "exitCode": 137, "reason": "OOMKilled"])
             }
-            let limits = seen.map { String($0.drop(while: { $0 != "-" && !$0.isNumber }).suffix(5)) }
-            #expect(seen[0].hasSuffix("512Mi") && seen[1].hasSuffix("768Mi") && seen[2].hasSuffix("1Gi") && seen[3].hasSuffix("1Gi"), "\(limits)")
+            try await eventually("the last failure recorded", log: p.logTail) { try await Set(f.failures("hungry").map(\.jobUID)).count == 4 }
             #expect(try await f.restartState("hungry")?.memoryOverride == "1Gi")
         }
     }
