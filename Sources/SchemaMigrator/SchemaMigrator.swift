@@ -7,7 +7,7 @@ import Postgres
 public struct SchemaMigrator: Sendable {
     /// The schema version this build of the programs needs: the newest file in `migrations/`.
     /// The provisioner refuses to act until `currentVersion` reaches it.
-    public static let requiredVersion = 7
+    public static let requiredVersion = 8
 
     /// Key of the session advisory lock that serializes `migrate` runs (any constant works; this
     /// one is the first 8 bytes of sha256("tenant-provisioner migrate")).

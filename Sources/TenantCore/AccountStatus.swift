@@ -37,9 +37,10 @@ public struct AccountStatus: Sendable, Equatable {
         let memoryOverrideTemplate: String?
         let message: String?
         let queuedFor: String?
+        let imageDigests: String?
 
         init(lastFailureAt: Date?, consecutiveFailures: Int, nextRestartAt: Date?, memoryOverride: String?,
-             memoryOverrideTemplate: String?, message: String?, queuedFor: String?) {
+             memoryOverrideTemplate: String?, message: String?, queuedFor: String?, imageDigests: String?) {
             self.lastFailureAt = lastFailureAt
             self.consecutiveFailures = consecutiveFailures
             self.nextRestartAt = nextRestartAt
@@ -47,28 +48,30 @@ public struct AccountStatus: Sendable, Equatable {
             self.memoryOverrideTemplate = memoryOverrideTemplate
             self.message = message
             self.queuedFor = queuedFor
+            self.imageDigests = imageDigests
         }
 
         /// nil when every field has its default.
         static func make(lastFailureAt: Date?, consecutiveFailures: Int, nextRestartAt: Date?, memoryOverride: String?,
-                         memoryOverrideTemplate: String?, message: String?, queuedFor: String?) -> Rare? {
+                         memoryOverrideTemplate: String?, message: String?, queuedFor: String?, imageDigests: String?) -> Rare? {
             if lastFailureAt == nil, consecutiveFailures == 0, nextRestartAt == nil, memoryOverride == nil,
-               memoryOverrideTemplate == nil, message == nil, queuedFor == nil { return nil }
+               memoryOverrideTemplate == nil, message == nil, queuedFor == nil, imageDigests == nil { return nil }
             return Rare(lastFailureAt: lastFailureAt, consecutiveFailures: consecutiveFailures, nextRestartAt: nextRestartAt,
                         memoryOverride: memoryOverride, memoryOverrideTemplate: memoryOverrideTemplate, message: message,
-                        queuedFor: queuedFor)
+                        queuedFor: queuedFor, imageDigests: imageDigests)
         }
 
         static func == (a: Rare, b: Rare) -> Bool {
             a.lastFailureAt == b.lastFailureAt && a.consecutiveFailures == b.consecutiveFailures && a.nextRestartAt == b.nextRestartAt
                 && a.memoryOverride == b.memoryOverride && a.memoryOverrideTemplate == b.memoryOverrideTemplate && a.message == b.message
-                && a.queuedFor == b.queuedFor
+                && a.queuedFor == b.queuedFor && a.imageDigests == b.imageDigests
         }
     }
 
     public init(accountID: String, jobName: String? = nil, jobUID: String? = nil, phase: JobPhase, observedGeneration: Int64? = nil,
                 lastSuccessAt: Date? = nil, lastFailureAt: Date? = nil, consecutiveFailures: Int = 0, nextRestartAt: Date? = nil,
-                memoryOverride: String? = nil, memoryOverrideTemplate: String? = nil, message: String? = nil, queuedFor: String? = nil) {
+                memoryOverride: String? = nil, memoryOverrideTemplate: String? = nil, message: String? = nil, queuedFor: String? = nil,
+                imageDigests: String? = nil) {
         self.accountID = accountID
         self.jobName = jobName
         self.jobUID = jobUID
@@ -77,7 +80,7 @@ public struct AccountStatus: Sendable, Equatable {
         self.lastSuccessAt = lastSuccessAt
         self.rare = Rare.make(lastFailureAt: lastFailureAt, consecutiveFailures: consecutiveFailures, nextRestartAt: nextRestartAt,
                               memoryOverride: memoryOverride, memoryOverrideTemplate: memoryOverrideTemplate, message: message,
-                              queuedFor: queuedFor)
+                              queuedFor: queuedFor, imageDigests: imageDigests)
     }
 
     public var lastFailureAt: Date? {
@@ -113,13 +116,20 @@ public struct AccountStatus: Sendable, Equatable {
         set { change(queuedFor: newValue) }
     }
 
+    /// `image_digests` (`RESOLVE_IMAGE_DIGESTS`): the digests the account's workload was last
+    /// created or updated with, as JSON (`ImagePins.text`); nil when nothing was pinned.
+    public var imageDigests: String? {
+        get { rare?.imageDigests }
+        set { change(imageDigests: newValue) }
+    }
+
     private mutating func change(lastFailureAt: Date?? = nil, consecutiveFailures: Int? = nil, nextRestartAt: Date?? = nil,
                                  memoryOverride: String?? = nil, memoryOverrideTemplate: String?? = nil, message: String?? = nil,
-                                 queuedFor: String?? = nil) {
+                                 queuedFor: String?? = nil, imageDigests: String?? = nil) {
         rare = Rare.make(lastFailureAt: lastFailureAt ?? self.lastFailureAt, consecutiveFailures: consecutiveFailures ?? self.consecutiveFailures,
                          nextRestartAt: nextRestartAt ?? self.nextRestartAt, memoryOverride: memoryOverride ?? self.memoryOverride,
                          memoryOverrideTemplate: memoryOverrideTemplate ?? self.memoryOverrideTemplate, message: message ?? self.message,
-                         queuedFor: queuedFor ?? self.queuedFor)
+                         queuedFor: queuedFor ?? self.queuedFor, imageDigests: imageDigests ?? self.imageDigests)
     }
 
     /// Timestamps go through PostgreSQL (microseconds) and Kubernetes (seconds); a second of

@@ -22,23 +22,25 @@ public enum ActionRecords {
     /// audit rows (none when nothing changed on the cluster). `newUID` is a created Job's uid,
     /// `specHash` the spec hash of the Job a create rendered; `accountActive` the account's state
     /// when the action was planned.
-    public static func of(_ action: PlannedAction, result: ActionResult, newUID: String?, specHash: String? = nil, accountActive: Bool?,
-                          namespace: String) -> (status: StatusChange?, audit: [AuditEntry]) {
-        (statusChange(action, result: result, newUID: newUID, accountActive: accountActive),
-         audit(action, result: result, newUID: newUID, specHash: specHash, namespace: namespace))
+    /// `pins`: the digests a create or update pinned its images to (`RESOLVE_IMAGE_DIGESTS`).
+    public static func of(_ action: PlannedAction, result: ActionResult, newUID: String?, specHash: String? = nil, pins: ImagePins? = nil,
+                          accountActive: Bool?, namespace: String) -> (status: StatusChange?, audit: [AuditEntry]) {
+        (statusChange(action, result: result, newUID: newUID, pins: pins, accountActive: accountActive),
+         audit(action, result: result, newUID: newUID, specHash: specHash, pins: pins, namespace: namespace))
     }
 
-    static func statusChange(_ action: PlannedAction, result: ActionResult, newUID: String?, accountActive: Bool?) -> StatusChange? {
+    static func statusChange(_ action: PlannedAction, result: ActionResult, newUID: String?, pins: ImagePins? = nil, accountActive: Bool?) -> StatusChange? {
+        let digests = pins.flatMap { $0.isEmpty ? nil : $0.text }
         switch (action, result) {
         case (.create(let order, _, _), .done):
-            return .created(jobName: order.name, uid: newUID, generation: order.generation)
+            return .created(jobName: order.name, uid: newUID, generation: order.generation, imageDigests: digests)
         case (.delete(let name, let uid, _, _), .done), (.delete(let name, let uid, _, _), .unnecessary):
             return .deleted(jobName: name, uid: uid, accountActive: accountActive)
         case (.recreate, .done):
             return nil  // written before the delete was sent (see `intent`)
         case (.update(let old, let order, _, _), .done):
             // Rolling out: the status follows the object's conditions from here.
-            return .created(jobName: old.name, uid: old.uid, generation: order.generation)
+            return .created(jobName: old.name, uid: old.uid, generation: order.generation, imageDigests: digests)
         case (.restart(let old, _, let reason), .done):
             return .restarting(jobName: old.name, uid: old.uid, note: "restarting: the failed Job is being deleted (\(reason))")
         case (_, .rejected(let why)), (_, .failed(let why)):
@@ -57,9 +59,19 @@ public enum ActionRecords {
         return .recreating(jobName: old.name, uid: old.uid, note: "recreating: \(reason)")
     }
 
-    static func audit(_ action: PlannedAction, result: ActionResult, newUID: String?, specHash: String?, namespace: String) -> [AuditEntry] {
+    static func audit(_ action: PlannedAction, result: ActionResult, newUID: String?, specHash: String?, pins: ImagePins? = nil,
+                      namespace: String) -> [AuditEntry] {
         var details: [String: JSONValue] = [:]
         var uid: String?
+        // What the workload sent runs, and what a replacement moved to another digest (a roll's
+        // old and new digest of each image).
+        if let pins, !pins.isEmpty { details["image_digests"] = .object(pins.digests.mapValues(JSONValue.string)) }
+        switch action {
+        case .recreate(_, let order, _, _), .update(_, let order, _, _):
+            if !order.imageChanges.isEmpty { details["image_changes"] = .array(order.imageChanges.map(\.json)) }
+            if order.isImageRoll { details["image_roll"] = true }
+        default: break
+        }
         switch action {
         case .create(let order, _, let completes):
             uid = newUID

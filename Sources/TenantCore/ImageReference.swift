@@ -103,7 +103,7 @@ public struct ImageReference: Sendable, Equatable {
     static func alnum(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 97 && b <= 122) }
 
     /// `host[:port]`: DNS-ish labels (letters, digits, `-`, `.`), or `[ipv6]`, then an optional port.
-    static func isHost(_ s: String) -> Bool {
+    public static func isHost(_ s: String) -> Bool {
         var host = Substring(s)
         if let colon = host.lastIndex(of: ":"), !host.hasSuffix("]") {
             let port = host[host.index(after: colon)...]

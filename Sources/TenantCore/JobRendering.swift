@@ -16,7 +16,13 @@ extension JobTemplate {
     ///
     /// `memoryOverride` (the OOM escalation's `account_status.memory_override`) sets the memory
     /// request and limit of every container (not init containers, whose memory is not what ran out).
-    public func render(account: Account, namespace: String, instance: String, memoryOverride: String? = nil) throws(RenderError) -> RenderedJob {
+    ///
+    /// `pins` (`RESOLVE_IMAGE_DIGESTS`): every image they know a digest for is pinned to it, and the
+    /// `tenant-provisioner/image-digests` annotation says which (none when nothing was pinned,
+    /// so a render without digests is the Job it always was). Both are under the spec hash: a
+    /// moved tag changes it like a template change.
+    public func render(account: Account, namespace: String, instance: String, memoryOverride: String? = nil,
+                       pins: ImagePins? = nil) throws(RenderError) -> RenderedJob {
         let (name, suffix) = JobNaming.name(prefix: prefix, accountID: account.id, maxLength: kind.maxNameLength)
         let environment = try checked(account: account, memoryOverride: memoryOverride)
 
@@ -76,10 +82,22 @@ extension JobTemplate {
             }
         }
         if let memoryOverride { manifest = MemoryQuantity.settingContainerMemory(memoryOverride, in: manifest) }
+        var pinning: [ImagePinning.Result] = []
+        var applied = ImagePins()
+        if let pins {
+            (manifest, pinning) = ImagePinning.pin(manifest, kind: kind) { pins.digest(for: $0.key) }
+            var used: [String: String] = [:]
+            for case .pinned(let reference, let digest) in pinning { used[reference.key] = digest }
+            applied = ImagePins(used)
+            if !applied.isEmpty { manifest["metadata"]?["annotations"]?[ManagedMetadata.imageDigestsAnnotation] = .string(applied.text) }
+        }
 
         let specHash = SpecHash.of(manifest: manifest, generation: account.generation)
         manifest["metadata"]?["annotations"]?[ManagedMetadata.specHashAnnotation] = .string(specHash)
-        return RenderedJob(accountID: account.id, name: name, suffix: suffix, manifest: manifest, specHash: specHash, generation: account.generation)
+        var job = RenderedJob(accountID: account.id, name: name, suffix: suffix, manifest: manifest, specHash: specHash, generation: account.generation)
+        job.pins = applied
+        job.pinning = pinning
+        return job
     }
 
     /// Throws what `render` would throw for this account, without building the Job: its

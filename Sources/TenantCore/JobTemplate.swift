@@ -23,6 +23,32 @@ public struct JobTemplate: Sendable, Equatable {
         (root.node(at: kind.podTemplatePath + ["spec", "imagePullSecrets"])?.arrayItems ?? []).compactMap { $0["name"]?.literalString }
     }
 
+    /// The images the template's containers and init containers name, for `RESOLVE_IMAGE_DIGESTS`
+    /// to resolve (pinned ones left out, each tag once, in template order). An image built from a
+    /// placeholder cannot be resolved ahead of the render, nor can one that is not an image
+    /// reference: each is a `problems` entry (the provisioner refuses to start with pinning on).
+    public var namedImages: (references: [ImageReference], problems: [String]) {
+        var references: [ImageReference] = []
+        var problems: [String] = []
+        let podSpec = root.node(at: kind.podTemplatePath + ["spec"])
+        for field in ["containers", "initContainers"] {
+            for (index, container) in (podSpec?[field]?.arrayItems ?? []).enumerated() {
+                let at = "\(kind.podTemplatePath.joined(separator: ".")).spec.\(field)[\(index)].image"
+                guard let node = container["image"] else { continue }
+                guard let image = node.literalString else {
+                    problems.append("\(at) is built from a placeholder; with RESOLVE_IMAGE_DIGESTS the images must be named in the template (pin per-account images yourself with @sha256:…, or turn RESOLVE_IMAGE_DIGESTS off)")
+                    continue
+                }
+                switch ImageReference.parse(image) {
+                case .failure(let error): problems.append("\(at): \(error)")
+                case .success(let reference):
+                    if !reference.isPinned, !references.contains(where: { $0.key == reference.key }) { references.append(reference) }
+                }
+            }
+        }
+        return (references, problems)
+    }
+
     /// Whether the template shows `{{ display_name }}`; if not, a provisioner need not keep
     /// 10,000 display names in memory (they are not part of the rendered Job, so not of its hash).
     public var usesDisplayName: Bool { root.uses(.displayName) }

@@ -8,6 +8,8 @@ public enum ManagedMetadata {
     public static let accountLabel = "tenant-provisioner/account"
     public static let accountIDAnnotation = "tenant-provisioner/account-id"
     public static let specHashAnnotation = "tenant-provisioner/spec-hash"
+    /// `RESOLVE_IMAGE_DIGESTS`: the digests the workload's images are pinned to (`ImagePins.text`).
+    public static let imageDigestsAnnotation = "tenant-provisioner/image-digests"
     /// The environment variable every container gets.
     public static let accountIDVariable = "ACCOUNT_ID"
 

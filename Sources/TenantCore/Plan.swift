@@ -19,6 +19,10 @@ public struct Plan: Sendable, Equatable {
         public var successesToRecord = 0
         public var failuresToRecord = 0
         public var waitingForDeletion = 0
+        /// Replacements (recreates, updates) that exist only because image tags moved.
+        public var imageRolls = 0
+        /// Image rolls over this interval's `MAX_IMAGE_ROLLS_PER_PASS`.
+        public var rollsPending = 0
 
         public init() {}
     }
@@ -38,6 +42,11 @@ public struct Plan: Sendable, Equatable {
             case .recordSuccess: s.successesToRecord += 1
             case .recordFailure: s.failuresToRecord += 1
             case .waitForDeletion: s.waitingForDeletion += 1
+            case .rollPending: s.rollsPending += 1
+            }
+            switch action {
+            case .recreate(_, let order, _, _) where order.isImageRoll, .update(_, let order, _, _) where order.isImageRoll: s.imageRolls += 1
+            default: break
             }
         }
         return s
@@ -56,12 +65,14 @@ public struct Plan: Sendable, Equatable {
         let s = summary
         var parts = ["\(s.creates) to create", "\(s.recreates) to recreate", "\(s.deletes) to delete"]
         if s.updates > 0 { parts.append("\(s.updates) to update in place") }
+        if s.imageRolls > 0 { parts.append("of these \(s.imageRolls) image rolls (moved tags)") }
         if s.restarts > 0 { parts.append("\(s.restarts) failed Jobs to restart") }
         if s.deferredDeletes > 0 { parts.append("\(s.deferredDeletes) deletions deferred (over MAX_DELETES_PER_PASS)") }
         if s.conflicts > 0 { parts.append("\(s.conflicts) name conflicts") }
         if s.renderFailures > 0 { parts.append("\(s.renderFailures) accounts that cannot be rendered") }
         if s.successesToRecord > 0 { parts.append("\(s.successesToRecord) successes to record") }
         if s.failuresToRecord > 0 { parts.append("\(s.failuresToRecord) failures to hand to the restart logic") }
+        if s.rollsPending > 0 { parts.append("\(s.rollsPending) image rolls waiting (over MAX_IMAGE_ROLLS_PER_PASS)") }
         if s.waitingForDeletion > 0 { parts.append("\(s.waitingForDeletion) Jobs being deleted") }
         lines.append("Plan: " + parts.joined(separator: ", ") + ".")
         return lines.joined(separator: "\n")

@@ -12,12 +12,16 @@ public struct PlanPolicy: Sendable, Equatable {
     public var rerunAfterSuccess: TimeInterval?
     /// When a failed Job whose row has no restart time yet (written by an older version) is due.
     public var restart: RestartPolicy
+    /// `RESOLVE_IMAGE_DIGESTS`: the digests to pin and the rolls allowed; nil when off.
+    public var images: ImagePolicy?
 
-    public init(instance: String, deleteBudget: Int, rerunAfterSuccess: TimeInterval? = nil, restart: RestartPolicy = RestartPolicy()) {
+    public init(instance: String, deleteBudget: Int, rerunAfterSuccess: TimeInterval? = nil, restart: RestartPolicy = RestartPolicy(),
+                images: ImagePolicy? = nil) {
         self.instance = instance
         self.deleteBudget = deleteBudget
         self.rerunAfterSuccess = rerunAfterSuccess
         self.restart = restart
+        self.images = images
     }
 }
 
@@ -76,6 +80,10 @@ public enum PlannedAction: Sendable, Equatable {
     case renderFailed(accountID: String, message: String)
     /// The Job is already being deleted; nothing to do until it is gone.
     case waitForDeletion(jobName: String, accountID: String?)
+    /// `RESOLVE_IMAGE_DIGESTS`: the workload runs digests its tags no longer point at, and this
+    /// interval's `MAX_IMAGE_ROLLS_PER_PASS` is used up: it rolls in a later pass. Informational
+    /// (`provisioner plan` shows both digests of each image).
+    case rollPending(jobName: String, accountID: String, changes: [ImageChange])
 
     /// The Job the action is about; nil for a render failure.
     public var jobName: String? {
@@ -85,6 +93,7 @@ public enum PlannedAction: Sendable, Equatable {
         case .recreate(let old, _, _, _), .restart(let old, _, _), .update(let old, _, _, _): old.name
         case .recordSuccess(_, let name, _, _), .reportConflict(_, let name, _): name
         case .recordFailure(_, let job): job.name
+        case .rollPending(let name, _, _): name
         case .renderFailed: nil
         }
     }
@@ -93,7 +102,8 @@ public enum PlannedAction: Sendable, Equatable {
         switch self {
         case .create(let order, _, _), .recreate(_, let order, _, _), .update(_, let order, _, _): order.accountID
         case .delete(_, _, let id, _), .deferDelete(_, let id, _), .waitForDeletion(_, let id): id
-        case .recordSuccess(let id, _, _, _), .recordFailure(let id, _), .reportConflict(let id, _, _), .renderFailed(let id, _), .restart(_, let id, _): id
+        case .recordSuccess(let id, _, _, _), .recordFailure(let id, _), .reportConflict(let id, _, _), .renderFailed(let id, _), .restart(_, let id, _),
+             .rollPending(_, let id, _): id
         }
     }
 
@@ -112,6 +122,7 @@ public enum PlannedAction: Sendable, Equatable {
         case .reportConflict: "conflict"
         case .renderFailed: "render-failed"
         case .waitForDeletion: "wait"
+        case .rollPending: "roll-pending"
         }
     }
 
@@ -125,6 +136,8 @@ public enum PlannedAction: Sendable, Equatable {
             "Job failed" + (job.failedAt.map { " at \(Timestamp.rfc3339($0))" } ?? "") + (job.failedReason.map { " (\($0))" } ?? "")
         case .reportConflict(_, _, let message), .renderFailed(_, let message): message
         case .waitForDeletion: "Job is being deleted"
+        case .rollPending(_, _, let changes):
+            "image roll waiting for MAX_IMAGE_ROLLS_PER_PASS (a later interval): " + changes.map(\.description).joined(separator: ", ")
         }
     }
 }
@@ -134,7 +147,7 @@ extension PlannedAction {
     /// request and the status they write explains the rest), then the reports, then deletions
     /// before creations: a deletion frees a name or a slot that a creation may need.
     public enum Order: Int, Comparable, Sendable {
-        case recordSuccess, recordFailure, reportConflict, renderFailed, delete, deferDelete, waitForDeletion, replace, create
+        case recordSuccess, recordFailure, reportConflict, renderFailed, delete, deferDelete, waitForDeletion, rollPending, replace, create
 
         public static func < (lhs: Order, rhs: Order) -> Bool { lhs.rawValue < rhs.rawValue }
     }
@@ -148,6 +161,7 @@ extension PlannedAction {
         case .delete: .delete
         case .deferDelete: .deferDelete
         case .waitForDeletion: .waitForDeletion
+        case .rollPending: .rollPending
         case .recreate, .restart, .update: .replace
         case .create: .create
         }

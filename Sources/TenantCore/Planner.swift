@@ -119,6 +119,8 @@ struct PlanBuilder {
     /// order of the accounts handed in does not matter. Empty afterwards (those come last).
     private var currentAccount = ""
     private var deletions: [(job: ObservedJob, accountID: String?, reason: String)] = []
+    /// Workloads in place whose tags moved (`RESOLVE_IMAGE_DIGESTS`), with their planning account.
+    private var rollCandidates: [(job: ObservedJob, order: JobOrder, changes: [ImageChange], account: String)] = []
 
     init(template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, index: JobIndex, runs: JobIndex? = nil, statuses: [String: AccountStatus]) {
         assert(index.instance == policy.instance, "the Job index was built for another instance")
@@ -214,15 +216,21 @@ struct PlanBuilder {
             add(.waitForDeletion(jobName: name, accountID: account.id), key: name)
             return
         }
-        let order = JobOrder(name: name, account: account, memoryOverride: status?.memoryOverride(for: template))
+        // A new workload is pinned to the latest digests; an existing one is compared as pinned
+        // to what it runs (its image-digests annotation), so a moved tag alone is a roll (budgeted).
+        var order = JobOrder(name: name, account: account, memoryOverride: status?.memoryOverride(for: template), pins: policy.images?.latest)
         if let job = current {
-            planExisting(job, order: order, remembered: entry.hash(for: order.key), status: status)
+            var changes: [ImageChange] = []
+            if let latest = policy.images?.latest { (order.pins, changes) = Self.runningPins(of: job, latest: latest) }
+            planExisting(job, order: order, remembered: entry.hash(for: order.key), status: status, imageChanges: changes)
         } else {
             planMissing(order, status: status)
         }
     }
 
-    private mutating func planExisting(_ job: ObservedJob, order: JobOrder, remembered: SpecDigest?, status: AccountStatus?) {
+    /// `order` is pinned to what `job` runs; `imageChanges` is what rolling it to the latest
+    /// digests would change (empty: it runs them, or pinning is off).
+    private mutating func planExisting(_ job: ObservedJob, order: JobOrder, remembered: SpecDigest?, status: AccountStatus?, imageChanges: [ImageChange]) {
         if job.isTerminating {
             add(.waitForDeletion(jobName: job.name, accountID: order.accountID), key: job.name)
             return
@@ -243,23 +251,91 @@ struct PlanBuilder {
             add(.renderFailed(accountID: order.accountID, message: error.problem), key: order.name)
             return
         }
-        if !inPlace, job.specHash != specHash, template.kind.updatesInPlace {
+        let drifted = !inPlace && job.specHash != specHash
+        // Replaced anyway (a spec change, a rerun): the successor gets the latest digests along.
+        var successor = order
+        var successorHash = specHash
+        if drifted || rerunDue(job), !imageChanges.isEmpty, let latest = policy.images?.latest {
+            successor.pins = latest
+            successor.imageChanges = imageChanges
+            do {
+                successorHash = try desiredHash(successor)
+            } catch {
+                add(.renderFailed(accountID: order.accountID, message: error.problem), key: order.name)
+                return
+            }
+        }
+        if drifted, template.kind.updatesInPlace {
             let reason = Self.driftReason(job: job, specHash: specHash, generation: order.generation, status: status)
-            add(.update(old: job, successor: order, specHash: specHash, reason: reason), key: job.name)
+            add(.update(old: job, successor: successor, specHash: successorHash, reason: reason), key: job.name)
             return
         }
         if template.kind == .deployment, let failedAt = job.failedAt, !RolloutFailure.isRecorded(job, failedAt: failedAt, status: status) {
             add(.recordFailure(accountID: order.accountID, job: job), key: job.name)
         }
-        if !inPlace, job.specHash != specHash {
+        if drifted {
             var reason = Self.driftReason(job: job, specHash: specHash, generation: order.generation, status: status)
             if job.completedAt != nil { reason += " after the Job completed" }
-            add(.recreate(old: job, successor: order, specHash: specHash, reason: reason), key: job.name)
+            add(.recreate(old: job, successor: successor, specHash: successorHash, reason: reason), key: job.name)
             return
         }
-        if let completedAt = job.completedAt, let rerun = policy.rerunAfterSuccess, now >= completedAt + rerun {
-            add(.recreate(old: job, successor: order, specHash: specHash, reason: "rerun after success (completed \(Timestamp.rfc3339(completedAt)), RERUN_AFTER_SUCCESS \(Int(rerun)) s)"), key: job.name)
+        if let completedAt = job.completedAt, let rerun = policy.rerunAfterSuccess, rerunDue(job) {
+            add(.recreate(old: job, successor: successor, specHash: successorHash,
+                          reason: "rerun after success (completed \(Timestamp.rfc3339(completedAt)), RERUN_AFTER_SUCCESS \(Int(rerun)) s)"), key: job.name)
+            return
         }
+        // In place but running digests its tags no longer point at: a roll, if the interval's
+        // budget allows (decided in `finish`, in account-id order).
+        if !imageChanges.isEmpty { rollCandidates.append((job, order, imageChanges, currentAccount)) }
+    }
+
+    private func rerunDue(_ job: ObservedJob) -> Bool {
+        guard let completedAt = job.completedAt, let rerun = policy.rerunAfterSuccess else { return false }
+        return now >= completedAt + rerun
+    }
+
+    /// The pins `job` runs (its image-digests annotation) and what rolling it to `latest` would
+    /// change. A workload on the latest digests costs one string comparison, nothing parsed.
+    static func runningPins(of job: ObservedJob, latest: ImagePins) -> (ImagePins, [ImageChange]) {
+        let text = job.annotations[ManagedMetadata.imageDigestsAnnotation]
+        if text == latest.text || (text == nil && latest.isEmpty) { return (latest, []) }
+        // Unreadable (edited by hand): taken as pinning nothing, so the roll re-pins every image.
+        let running = text.flatMap(ImagePins.init(annotation:)) ?? ImagePins()
+        return (running, running.changes(to: latest))
+    }
+
+    /// The roll candidates of this plan: the first `rollBudget` in account-id order roll (a
+    /// recreate of a Job, an update in place of a Deployment or CronJob, to the latest digests);
+    /// the others are shown as waiting.
+    private mutating func planRolls() {
+        guard let images = policy.images, !rollCandidates.isEmpty else { return }
+        let candidates = rollCandidates.sorted { $0.account < $1.account }
+        rollCandidates = []
+        var granted = 0
+        for candidate in candidates {
+            currentAccount = candidate.account
+            let job = candidate.job
+            guard granted < images.rollBudget else {
+                add(.rollPending(jobName: job.name, accountID: candidate.order.accountID, changes: candidate.changes), key: job.name)
+                continue
+            }
+            var successor = candidate.order
+            successor.pins = images.latest
+            successor.imageChanges = candidate.changes
+            successor.isImageRoll = true
+            let hash: String
+            do {
+                hash = try desiredHash(successor)
+            } catch {
+                add(.renderFailed(accountID: successor.accountID, message: error.problem), key: successor.name)
+                continue
+            }
+            granted += 1
+            let reason = "image roll (tag moved): " + candidate.changes.map(\.description).joined(separator: ", ")
+            add(template.kind.updatesInPlace ? .update(old: job, successor: successor, specHash: hash, reason: reason)
+                                             : .recreate(old: job, successor: successor, specHash: hash, reason: reason), key: job.name)
+        }
+        currentAccount = ""
     }
 
     /// The spec hash the account's Job should carry, rendered (and remembered) when the memo
@@ -404,6 +480,7 @@ struct PlanBuilder {
     }
 
     mutating func finish() -> Plan {
+        planRolls()
         deletions.sort { $0.job.name < $1.job.name }
         let budget = max(0, policy.deleteBudget)
         for (index, deletion) in deletions.enumerated() {

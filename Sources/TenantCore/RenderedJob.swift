@@ -13,6 +13,10 @@ public struct RenderedJob: Sendable, Equatable {
     /// The `tenant-provisioner/spec-hash` annotation's value; see `SpecHash`.
     public var specHash: String
     public var generation: Int64
+    /// `RESOLVE_IMAGE_DIGESTS`: the digests pinned (the image-digests annotation), and what
+    /// pinning did with each image (an unresolved one is logged by the executor).
+    public var pins = ImagePins()
+    public var pinning: [ImagePinning.Result] = []
 
     public init(accountID: String, name: String, suffix: String, manifest: JSONValue, specHash: String, generation: Int64) {
         self.accountID = accountID

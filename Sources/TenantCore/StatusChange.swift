@@ -4,8 +4,10 @@ import FoundationEssentials
 /// of the table goes through `AccountStatus.applying`, so the phases and what each clears are
 /// decided in one place, without I/O.
 public enum StatusChange: Sendable, Equatable {
-    /// A Job was created for the account from `generation`.
-    case created(jobName: String, uid: String?, generation: Int64)
+    /// A Job was created for the account from `generation` (or a Deployment's or CronJob's
+    /// spec replaced); `imageDigests` is what its images were pinned to (`ImagePins.text`), nil
+    /// when nothing was pinned.
+    case created(jobName: String, uid: String?, generation: Int64, imageDigests: String? = nil)
     /// The first half of a recreate was sent: the Job is being deleted to be created again.
     case recreating(jobName: String, uid: String, note: String)
     /// The first half of a restart was sent: the failed Job is being deleted; the row keeps its
@@ -51,7 +53,8 @@ extension AccountStatus {
     public static func applying(_ change: StatusChange, to current: AccountStatus?, accountID: String) -> AccountStatus {
         var status = current ?? AccountStatus(accountID: accountID, phase: .pending)
         switch change {
-        case .created(let name, let uid, let generation):
+        case .created(let name, let uid, let generation, let digests):
+            status.imageDigests = digests
             status.jobName = name
             status.jobUID = uid
             status.phase = .pending

@@ -12,6 +12,8 @@ public struct ActionOutcome: Sendable {
     public var specHash: String?
     /// For a recorded failure: when its restart is due (the service looks at the account then).
     public var restartAt: Date?
+    /// For a create or update with `RESOLVE_IMAGE_DIGESTS`: the digests its images were pinned to.
+    public var pins: ImagePins?
 
     public init(item: WorkItem, result: ActionResult, newUID: String? = nil, restartAt: Date? = nil) {
         self.item = item
@@ -78,11 +80,15 @@ public struct ActionExecutor: Sendable {
         case .delete(let name, let uid, _, _):
             outcome = await delete(name: name, uid: uid, item: item)
             if case .done = outcome.result { metrics.increment("tenant_provisioner_jobs_deleted_total") }
-        case .recreate(let old, _, _, _):
+        case .recreate(let old, let order, _, _):
             outcome = await replace(old, item: item)
+            if case .done = outcome.result, order.isImageRoll { metrics.increment("tenant_provisioner_image_rolls_total") }
         case .update(let old, let order, _, _):
             outcome = await update(old, to: order, item: item)
-            if case .done = outcome.result { metrics.increment("tenant_provisioner_jobs_updated_total") }
+            if case .done = outcome.result {
+                metrics.increment("tenant_provisioner_jobs_updated_total")
+                if order.isImageRoll { metrics.increment("tenant_provisioner_image_rolls_total") }
+            }
         case .restart(let old, let accountID, _):
             outcome = await replace(old, item: item)
             if case .done = outcome.result { restartStarted.withLock { $0[accountID] = .now } }
@@ -114,6 +120,8 @@ public struct ActionExecutor: Sendable {
             let created: KubeClient.MetadataOnly = try await client.create(template.kind.resource, namespace: namespace, body: job.manifest)
             var outcome = ActionOutcome(item: item, result: .done, newUID: created.metadata.uid)
             outcome.specHash = job.specHash
+            outcome.pins = order.pins.map { _ in job.pins }
+            logUnpinned(job, order: order)
             return outcome
         } catch where error.isAlreadyExists {
             if let holder = await unmanagedHolder(of: order.name) {
@@ -128,6 +136,18 @@ public struct ActionExecutor: Sendable {
         } catch {
             return ActionOutcome(item: item, result: .failed(error.description))
         }
+    }
+
+    /// SPEC: with no digest known yet, the workload goes out with the tag rather than not at all;
+    /// the reason is said here (the resolver's warning says why the registry did not answer).
+    private func logUnpinned(_ job: RenderedJob, order: JobOrder) {
+        guard order.pins != nil else { return }
+        let unresolved = job.pinning.compactMap { result -> String? in
+            if case .unresolved(let reference) = result { return reference.key } else { return nil }
+        }
+        guard !unresolved.isEmpty else { return }
+        logger.info("image not pinned: no digest known for its tag yet (the registry has not answered); created with the tag, rolled to the digest once it is known",
+                    ["job.name": job.name, "account.id": job.accountID, "images": unresolved.joined(separator: ",")])
     }
 
     private func countCreate(_ completes: Replacement?, accountID: String) {
@@ -190,6 +210,8 @@ public struct ActionExecutor: Sendable {
             let _: KubeClient.MetadataOnly = try await client.update(resource, namespace: namespace, name: old.name, body: body)
             var outcome = ActionOutcome(item: item, result: .done)
             outcome.specHash = rendered.specHash
+            outcome.pins = order.pins.map { _ in rendered.pins }
+            logUnpinned(rendered, order: order)
             return outcome
         } catch where error.isConflict {
             return ActionOutcome(item: item, result: .unnecessary("the \(template.kind.rawValue) changed meanwhile (409); planned again from what the watch shows"))
@@ -334,7 +356,7 @@ public struct ActionExecutor: Sendable {
     private func record(_ outcome: ActionOutcome) async {
         let action = outcome.item.action
         let (change, audit) = ActionRecords.of(action, result: outcome.result, newUID: outcome.newUID, specHash: outcome.specHash,
-                                               accountActive: outcome.item.accountActive,
+                                               pins: outcome.pins, accountActive: outcome.item.accountActive,
                                                namespace: namespace)
         guard change != nil || !audit.isEmpty else { return }
         let restarted: (jobUID: String, at: Date)? = switch (action, outcome.result) {

@@ -3,16 +3,23 @@
 /// would fail (no cache) or miss a notification sent before LISTEN, and a second start-up
 /// pass would follow it. After that first pass, a reconnected listener (notifications may have
 /// been lost) and newly gained leadership (another replica acted meanwhile) each ask for one.
+/// With `RESOLVE_IMAGE_DIGESTS` it also waits for the registries' first answer (or failure), so
+/// a fresh install creates its workloads pinned instead of rolling every one of them later.
 struct FirstPassGate: Sendable, Equatable {
     enum Event: Sendable, Equatable {
         case cacheSynced
         case listening
         case leadershipGained
+        /// The resolver's first round ended (answered or not).
+        case imagesResolved
     }
 
     private var synced = false
     private var listening = false
+    private var imagesResolved: Bool
     private(set) var opened = false
+
+    init(waitsForImages: Bool = false) { imagesResolved = !waitsForImages }
 
     /// Records `event`; true when it should trigger a full pass.
     mutating func note(_ event: Event) -> Bool {
@@ -24,8 +31,10 @@ struct FirstPassGate: Sendable, Equatable {
         case .leadershipGained:
             // Before the first pass, that pass is the new leader's pass.
             return opened
+        case .imagesResolved:
+            imagesResolved = true
         }
-        guard !opened, synced, listening else { return false }
+        guard !opened, synced, listening, imagesResolved else { return false }
         opened = true
         return true
     }

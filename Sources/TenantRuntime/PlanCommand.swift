@@ -16,14 +16,23 @@ public enum PlanCommand {
                              resource: deps.template.kind.resource, keptLabels: ManagedMetadata.readLabels, logger: logger)
         let store = ProvisionerStore(connection: PostgresConnection(config: deps.database, logger: logger), actor: settings.identity)
         let reconciler = Reconciler(store: store, cache: cache, queue: ActionQueue(), template: deps.template,
-                                    options: .init(namespace: deps.namespace, instance: settings.instance, rerunAfterSuccess: settings.rerunAfterSuccess, dryRun: true),
-                                    deleteBudget: DeleteBudget(limit: settings.maxDeletesPerPass, window: settings.pollInterval),
+                                    options: .init(namespace: deps.namespace, instance: settings.instance, rerunAfterSuccess: settings.rerunAfterSuccess, dryRun: true,
+                                                   imageKeys: settings.images.resolve ? deps.template.namedImages.references.map(\.key) : nil,
+                                                   maxImageRollsPerPass: settings.images.maxRollsPerPass),
+                                    deleteBudget: IntervalBudget(limit: settings.maxDeletesPerPass, window: settings.pollInterval),
                                     logger: logger, metrics: Metrics())
         let cacheTask = Task { await cache.run() }
         defer { cacheTask.cancel() }
         guard await cache.waitForSync(timeout: 60) else {
             logger.error("could not list the Jobs from the Kubernetes API within 60 s")
             return ExitCode.failure.rawValue
+        }
+        // With RESOLVE_IMAGE_DIGESTS: the registries asked once, so the plan shows the rolls a
+        // pass would make now (and, over MAX_IMAGE_ROLLS_PER_PASS, `roll-pending` with both digests).
+        if settings.images.resolve {
+            let images = ImageDigestSource(settings: settings.images, template: deps.template, client: client, namespace: deps.namespace,
+                                           logger: logger, metrics: Metrics())
+            await reconciler.setImageDigests(await images.refresh())
         }
         do {
             let report = try await reconciler.fullPass()

@@ -49,15 +49,18 @@ public final class ProvisionerService: Sendable {
     let executor: ActionExecutor
     let store: ProvisionerStore
     let leader: LeaderElector?
+    /// `RESOLVE_IMAGE_DIGESTS`: nil when off.
+    let images: ImageDigestSource?
     private let leading = Shared(false)
     private let stopping = Shared(false)
-    private let firstPass = Shared(FirstPassGate())
+    private let firstPass: Shared<FirstPassGate>
     private let logger: Logger
 
     public init(_ deps: Dependencies) {
         self.deps = deps
         let s = deps.settings
         logger = deps.logger
+        firstPass = Shared(FirstPassGate(waitsForImages: s.images.resolve))
         client = KubeClient(config: deps.kube, rateLimit: s.rateLimit, logger: deps.logger.with(["component": "kube"]))
         cache = JobCache(client: client, namespace: deps.namespace, labelSelector: ManagedMetadata.selector(instance: s.instance),
                          resource: deps.template.kind.resource, keptLabels: ManagedMetadata.readLabels, logger: deps.logger.with(["component": "job-cache"]))
@@ -70,14 +73,20 @@ public final class ProvisionerService: Sendable {
                                  jobStrings: { name in cache.job(named: name).map { ($0.name, $0.uid) } })
         reconciler = Reconciler(store: store, cache: cache, runs: runs, queue: queue, template: deps.template,
                                 options: .init(namespace: deps.namespace, instance: s.instance, rerunAfterSuccess: s.rerunAfterSuccess,
-                                               restart: s.restart.policy, dryRun: s.dryRun, maxRunningJobs: s.maxRunningJobs),
-                                deleteBudget: DeleteBudget(limit: s.maxDeletesPerPass, window: s.pollInterval),
+                                               restart: s.restart.policy, dryRun: s.dryRun, maxRunningJobs: s.maxRunningJobs,
+                                               imageKeys: s.images.resolve ? deps.template.namedImages.references.map(\.key) : nil,
+                                               maxImageRollsPerPass: s.images.maxRollsPerPass),
+                                deleteBudget: IntervalBudget(limit: s.maxDeletesPerPass, window: s.pollInterval),
                                 logger: deps.logger, metrics: metrics)
         executor = ActionExecutor(client: client, store: store, namespace: deps.namespace, instance: s.instance, template: deps.template,
                                   inspector: FailureInspector(client: client, logTailLines: s.restart.logTailLines, logger: deps.logger),
                                   events: JobEvents(client: client, component: "tenant-provisioner", instance: s.identity, logger: deps.logger),
                                   restarts: .init(policy: s.restart.policy, escalation: s.restart.escalation),
                                   logger: deps.logger, metrics: metrics)
+        images = s.images.resolve
+            ? ImageDigestSource(settings: s.images, template: deps.template, client: client, namespace: deps.namespace,
+                                logger: deps.logger.with(["component": "image-resolver"]), metrics: metrics)
+            : nil
         let trigger = self.trigger
         let queue = self.queue
         let reconciler = self.reconciler
@@ -126,6 +135,11 @@ public final class ProvisionerService: Sendable {
         metrics.describe("tenant_provisioner_action_queue_depth", .gauge, help: "Cluster actions waiting for a worker.")
         metrics.describe("tenant_provisioner_managed_jobs", .gauge, help: "Managed Jobs in the watch cache.")
         metrics.describe("tenant_provisioner_accounts_planned_total", .counter, help: "Accounts planned by full passes (all of them on every 10th pass, else only those whose row, Jobs or status changed or whose last plan was not empty).")
+        metrics.describe("tenant_provisioner_image_resolve_failures_total", .counter, help: "Registry questions for a tag's digest that failed (the last known digest stays).")
+        metrics.describe("tenant_provisioner_images_unresolved", .gauge, help: "Image tags with no digest known yet (workloads get the tag until one is).")
+        metrics.describe("tenant_provisioner_image_rolls_total", .counter, help: "Workloads moved to a moved tag's new digest (recreated Jobs, updated Deployments and CronJobs).")
+        metrics.describe("tenant_provisioner_image_rolls_waiting", .gauge, help: "Workloads whose tags moved, waiting for MAX_IMAGE_ROLLS_PER_PASS (after the last full pass).")
+        metrics.describe("tenant_provisioner_image_digest_workloads", .gauge, help: "Managed workloads running each digest of each image (by their image-digests annotation).")
         metrics.describe("tenant_provisioner_heap_in_use_bytes", .gauge, help: "Heap in use after the last full pass (glibc mallinfo2: allocated, not free; RSS minus this is libraries, stacks and free arena space).")
         metrics.set("tenant_provisioner_leader", isLeader ? 1 : 0)
     }
@@ -153,6 +167,7 @@ public final class ProvisionerService: Sendable {
             if let leader = self.leader { group.addTask { await leader.run() } }
             group.addTask { await self.listen(listener) }
             group.addTask { await self.reactToJobChanges(self.cache) }
+            if let images = self.images { group.addTask { await self.resolveImages(images) } }
             // Workers live outside the group so that shutdown can stop them before the Lease goes.
             let workers = (0..<Self.workerCount).map { _ in Task { await self.work() } }
             // The pass loop ends on shutdown; then the rest is wound down in order.
@@ -309,6 +324,26 @@ public final class ProvisionerService: Sendable {
             }
         }
     }
+
+    /// Asks the registries about what is due every `resolveRound` seconds (each tag at most once
+    /// per `IMAGE_RESOLVE_INTERVAL`, a failed one again after 30 s); digests that changed go to
+    /// the reconciler and bring a full pass, which rolls the tenants within the budget. Runs on
+    /// followers too, so a replica that takes over pins with what it knows.
+    private func resolveImages(_ images: ImageDigestSource) async {
+        let round = min(Self.resolveRound, deps.settings.images.interval)
+        while !isStopping, !Task.isCancelled {
+            let table = await images.refresh()
+            let changed = await reconciler.setImageDigests(table)
+            if firstPass.withLock({ $0.opened }) {
+                if changed, isLeader { await trigger.requestFull() }
+            } else {
+                await startupEvent(.imagesResolved)
+            }
+            try? await Task.sleep(for: .seconds(round))
+        }
+    }
+
+    static let resolveRound: Double = 10
 
     private func startupEvent(_ event: FirstPassGate.Event) async {
         if firstPass.withLock({ $0.note(event) }) { await trigger.requestFull() }

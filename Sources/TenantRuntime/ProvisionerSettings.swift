@@ -19,6 +19,8 @@ public struct ProvisionerSettings: Sendable, Equatable {
     public var rateLimit: KubeClient.RateLimit
     public var healthPort: Int
     public var restart: RestartConfiguration
+    /// `RESOLVE_IMAGE_DIGESTS` and its settings.
+    public var images: ImageSettings
     public var logLevel: LogLevel
     public var logFormat: LogFormat
 
@@ -45,6 +47,7 @@ public struct ProvisionerSettings: Sendable, Equatable {
             rateLimit: try KubeClient.RateLimit.from(env),
             healthPort: try env.integer("HEALTH_PORT", default: 8080, range: 0...65535),
             restart: try RestartConfiguration.from(env),
+            images: try ImageSettings.from(env),
             logLevel: try env.choice("LOG_LEVEL", default: LogLevel.info),
             logFormat: try env.choice("LOG_FORMAT", default: LogFormat.text)
         )
@@ -59,6 +62,7 @@ public struct ProvisionerSettings: Sendable, Equatable {
             "kube_burst": "\(rateLimit.burst)", "health_port": "\(healthPort)",
         ]
         m.merge(restart.logMetadata) { a, _ in a }
+        m.merge(images.logMetadata) { a, _ in a }
         if let rerunAfterSuccess { m["rerun_after_success"] = "\(rerunAfterSuccess)" }
         if let maxRunningJobs { m["max_running_jobs"] = "\(maxRunningJobs)" }
         return m

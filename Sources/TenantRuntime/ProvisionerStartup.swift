@@ -21,6 +21,9 @@ public enum ProvisionerStartup {
             throw ConfigError(name: "MAX_RUNNING_JOBS", value: String(cap),
                               problem: "caps how many Jobs run at once, but \(settings.jobTemplatePath) is a \(template.kind.rawValue) template; unset MAX_RUNNING_JOBS (a CronJob's concurrencyPolicy or a Deployment's replicas say how much of each runs)")
         }
+        if settings.images.resolve, let problem = template.namedImages.problems.first {
+            throw ConfigError(name: "RESOLVE_IMAGE_DIGESTS", value: "true", problem: "cannot pin the images of \(settings.jobTemplatePath): \(problem)")
+        }
         let database = try PostgresConfig.fromEnvironment(env)
         let kube: KubeConfig
         do {

@@ -82,7 +82,8 @@ public struct ProvisionerStore: Sendable {
 
     static let statusColumns = """
         account_id, job_name, job_uid, phase, observed_generation, last_success_at, last_failure_at,
-        consecutive_failures, next_restart_at, memory_override, memory_override_template, message, queued_for
+        consecutive_failures, next_restart_at, memory_override, memory_override_template, message, queued_for,
+        image_digests
         """
 
     public func statuses(ids: [String]? = nil) async throws(PostgresError) -> [String: AccountStatus] {
@@ -189,28 +190,30 @@ public struct ProvisionerStore: Sendable {
             lastSuccessAt: try row.decode(5), lastFailureAt: try row.decode(6),
             consecutiveFailures: try row.decode(7, as: Int.self), nextRestartAt: try row.decode(8),
             memoryOverride: try row.decode(9), memoryOverrideTemplate: try row.decode(10), message: try row.decode(11),
-            queuedFor: try row.decode(12))
+            queuedFor: try row.decode(12),
+            // jsonb comes back spaced out; kept canonical, as written, so a reload compares equal.
+            imageDigests: (try row.decode(13) as String?).map { ImagePins(annotation: $0)?.text ?? $0 })
     }
 
     static func upsert(_ statuses: [AccountStatus], on db: isolated PostgresConnection) throws(PostgresError) {
         try db.execute("""
             INSERT INTO account_status (\(statusColumns), updated_at)
             SELECT *, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[],
-                                        $7::timestamptz[], $8::bigint[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[])
+                                        $7::timestamptz[], $8::bigint[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[], $14::jsonb[])
             ON CONFLICT (account_id) DO UPDATE SET
                 job_name = EXCLUDED.job_name, job_uid = EXCLUDED.job_uid, phase = EXCLUDED.phase,
                 observed_generation = EXCLUDED.observed_generation, last_success_at = EXCLUDED.last_success_at,
                 last_failure_at = EXCLUDED.last_failure_at, consecutive_failures = EXCLUDED.consecutive_failures,
                 next_restart_at = EXCLUDED.next_restart_at, memory_override = EXCLUDED.memory_override,
                 memory_override_template = EXCLUDED.memory_override_template, message = EXCLUDED.message,
-                queued_for = EXCLUDED.queued_for, updated_at = now()
+                queued_for = EXCLUDED.queued_for, image_digests = EXCLUDED.image_digests, updated_at = now()
             """, [
                 .textArray(statuses.map(\.accountID)), .textArray(statuses.map(\.jobName)), .textArray(statuses.map(\.jobUID)),
                 .textArray(statuses.map(\.phase.rawValue)), .intArray(statuses.map(\.observedGeneration)),
                 .timestampArray(statuses.map(\.lastSuccessAt)), .timestampArray(statuses.map(\.lastFailureAt)),
                 .intArray(statuses.map { Int64($0.consecutiveFailures) }), .timestampArray(statuses.map(\.nextRestartAt)),
                 .textArray(statuses.map(\.memoryOverride)), .textArray(statuses.map(\.memoryOverrideTemplate)), .textArray(statuses.map(\.message)),
-                .textArray(statuses.map(\.queuedFor)),
+                .textArray(statuses.map(\.queuedFor)), .textArray(statuses.map(\.imageDigests)),
             ])
     }
 

@@ -51,15 +51,21 @@ public actor Reconciler {
         public var dryRun: Bool
         /// `MAX_RUNNING_JOBS`: nil runs every account's Job at once.
         public var maxRunningJobs: Int?
+        /// `RESOLVE_IMAGE_DIGESTS`: the image keys the template names (nil: pinning is off) and
+        /// `MAX_IMAGE_ROLLS_PER_PASS`.
+        public var imageKeys: [String]?
+        public var maxImageRollsPerPass: Int
 
         public init(namespace: String, instance: String, rerunAfterSuccess: Double?, restart: RestartPolicy = RestartPolicy(), dryRun: Bool,
-                    maxRunningJobs: Int? = nil) {
+                    maxRunningJobs: Int? = nil, imageKeys: [String]? = nil, maxImageRollsPerPass: Int = 10) {
             self.namespace = namespace
             self.instance = instance
             self.rerunAfterSuccess = rerunAfterSuccess
             self.restart = restart
             self.dryRun = dryRun
             self.maxRunningJobs = maxRunningJobs
+            self.imageKeys = imageKeys
+            self.maxImageRollsPerPass = maxImageRollsPerPass
         }
     }
 
@@ -73,7 +79,14 @@ public actor Reconciler {
     let options: Options
     let logger: Logger
     let metrics: Metrics
-    private var deleteBudget: DeleteBudget
+    private var deleteBudget: IntervalBudget
+    /// `MAX_IMAGE_ROLLS_PER_PASS` over the same window as the deletions.
+    private var rollBudget: IntervalBudget
+    /// `RESOLVE_IMAGE_DIGESTS`: the latest digest of each image the template names, as the
+    /// resolver last knew them (`setImageDigests`); nil when pinning is off.
+    private var latestImages: ImagePins?
+    /// The image-digest gauge's series set last time, so a digest no tenant runs any more reads 0.
+    private var digestSeries: Set<[String: String]> = []
     /// The spec hash each account's Job should have, by render key: filled by the planner when it
     /// compares a Job it has no hash for, and by `note` from every Job the executor created.
     private var memo = PlanMemo()
@@ -131,7 +144,7 @@ public actor Reconciler {
     func setFullPlanStarted(_ hook: @escaping @Sendable () async -> Void) { fullPlanStarted = hook }
 
     public init(store: any TenantStore, cache: any JobSource, runs: (any JobSource)? = nil, queue: ActionQueue, template: JobTemplate, options: Options,
-                deleteBudget: DeleteBudget, logger: Logger, metrics: Metrics) {
+                deleteBudget: IntervalBudget, logger: Logger, metrics: Metrics) {
         self.store = store
         self.cache = cache
         self.runs = runs
@@ -140,6 +153,8 @@ public actor Reconciler {
         self.template = template
         self.options = options
         self.deleteBudget = deleteBudget
+        self.rollBudget = IntervalBudget(limit: options.maxImageRollsPerPass, window: deleteBudget.window)
+        self.latestImages = options.imageKeys == nil ? nil : ImagePins()
         self.logger = logger
         self.metrics = metrics
         self.jobIndex = JobIndex(instance: options.instance)
@@ -245,6 +260,7 @@ public actor Reconciler {
         // On a pass over some accounts, `looked` still holds every restart_scheduled row: those
         // accounts are always planned (`needingAttention`), so the waiting-restarts gauge is whole.
         report.scheduledRestarts = scheduledRestarts(looked, now: now)
+        reportImages(plan, index: index)
         return report
     }
 
@@ -364,7 +380,42 @@ public actor Reconciler {
 
     private func policy(now: Date) -> PlanPolicy {
         PlanPolicy(instance: options.instance, deleteBudget: deleteBudget.remaining(now: now), rerunAfterSuccess: options.rerunAfterSuccess,
-                   restart: options.restart)
+                   restart: options.restart, images: latestImages.map { ImagePolicy(latest: $0, rollBudget: rollBudget.remaining(now: now)) })
+    }
+
+    // MARK: image digests
+
+    /// The resolver's digests (`RESOLVE_IMAGE_DIGESTS`), by image key; those of the template's
+    /// images are what creates and rolls pin to from now on. True when they changed (a tag moved,
+    /// a first digest came): the next full pass then plans every account, so every tenant that
+    /// has to roll is seen.
+    @discardableResult
+    public func setImageDigests(_ table: [String: String]) -> Bool {
+        guard let keys = options.imageKeys else { return false }
+        let latest = ImagePins(table).restricted(to: keys)
+        guard latest != latestImages else { return false }
+        latestImages = latest
+        needsFullPlan = true
+        return true
+    }
+
+    /// `/metrics` after a full pass with pinning on: the tenants waiting to roll, and how many
+    /// workloads run each digest of each image (by their image-digests annotation; one series per
+    /// image and digest, not per tenant, so 10,000 tenants on one digest are one series).
+    private func reportImages(_ plan: Plan, index: JobIndex) {
+        guard latestImages != nil else { return }
+        metrics.set("tenant_provisioner_image_rolls_waiting", Double(plan.summary.rollsPending))
+        var byText: [String: Int] = [:]
+        for job in index.jobs where job.isManaged(instance: options.instance) && !job.isTerminating {
+            byText[job.annotations[ManagedMetadata.imageDigestsAnnotation] ?? "{}", default: 0] += 1
+        }
+        var counts: [[String: String]: Int] = [:]
+        for (text, count) in byText {
+            for (image, digest) in ImagePins(annotation: text)?.digests ?? [:] { counts[["image": image, "digest": digest], default: 0] += count }
+        }
+        for series in digestSeries.subtracting(counts.keys) { metrics.set("tenant_provisioner_image_digest_workloads", 0, labels: series) }
+        for (series, count) in counts { metrics.set("tenant_provisioner_image_digest_workloads", Double(count), labels: series) }
+        digestSeries = Set(counts.keys)
     }
 
     private func checkSchema() async throws(PassError) {
@@ -466,7 +517,7 @@ public actor Reconciler {
             case .deferDelete(let jobName, let accountID, let reason):
                 deferred += 1
                 logger.info("deletion deferred: MAX_DELETES_PER_PASS reached for this interval", ["job.name": jobName, "account.id": accountID ?? "", "reason": reason])
-            case .waitForDeletion:
+            case .waitForDeletion, .rollPending:
                 continue
             }
         }
@@ -477,6 +528,13 @@ public actor Reconciler {
         }
         let deletes = accepted.filter { if case .delete = $0.action { true } else { false } }.count
         if deletes > 0 { deleteBudget.spend(deletes, now: now) }
+        let rolls = accepted.filter { item in
+            switch item.action {
+            case .recreate(_, let order, _, _), .update(_, let order, _, _): order.isImageRoll
+            default: false
+            }
+        }.count
+        if rolls > 0 { rollBudget.spend(rolls, now: now) }
         let changed = newStatuses.values.filter { statuses[$0.accountID] != $0 }
         do {
             try await store.record(statuses: Array(changed), audit: audit)

@@ -135,7 +135,7 @@ import Testing
 
     /// Deleting a CronJob counts against MAX_DELETES_PER_PASS like a Job: with no budget left it
     /// stays, the deletion deferred and counted, until the budget allows it.
-    @Test func cronJobDeletionsKeepToTheDeleteBudget() async throws {
+    @Test func cronJobDeletionsKeepToTheIntervalBudget() async throws {
         try await ProvisionerFixture.with(template: Self.template, install: DeployManifests.cronJobs) { f in
             try await f.emulator.setClock(Self.start)
             try await f.insertAccount("ok", config: Self.succeeding)

@@ -47,7 +47,7 @@ import Testing
         try await f.emulator.requests().log.filter { $0.user == ServiceAccounts.provisionerUser && $0.resource == "deployments" && $0.verb == verb }
     }
 
-    @Test func createUpdateInPlaceDriftDeactivateAndTheDeleteBudget() async throws {
+    @Test func createUpdateInPlaceDriftDeactivateAndTheIntervalBudget() async throws {
         try await ProvisionerFixture.with(template: Self.template, install: DeployManifests.deployments) { f in
             for id in ["a", "b", "c", "d"] { try await f.insertAccount(id, config: Self.healthy) }
             let p = try f.start([], ["POLL_INTERVAL": "3", "MAX_DELETES_PER_PASS": "1"])

@@ -43,7 +43,7 @@ import Testing
         }
     }
 
-    @Test func restartsDoNotCountAgainstTheDeleteBudget() {
+    @Test func restartsDoNotCountAgainstTheIntervalBudget() {
         var world = W()
         world.policy.deleteBudget = 0
         world.accounts = (0..<3).map { W.account("a\($0)") }

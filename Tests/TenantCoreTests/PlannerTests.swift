@@ -365,7 +365,7 @@ struct PlannerWorld {
         }
     }
 
-    @Test func singleAccountPlanRespectsTheDeleteBudget() {
+    @Test func singleAccountPlanRespectsTheIntervalBudget() {
         var world = W()
         world.policy.deleteBudget = 0
         let plan = Planner.plan(account: W.account("acme", active: false), accountID: "acme", jobs: [W.job(for: W.account("acme"))], status: nil,

@@ -2,11 +2,11 @@ import Foundation
 import Testing
 @testable import TenantRuntime
 
-@Suite struct DeleteBudgetTests {
+@Suite struct IntervalBudgetTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
     @Test func budgetIsSharedWithinTheWindowAndRefillsAfterIt() {
-        var budget = DeleteBudget(limit: 3, window: 30)
+        var budget = IntervalBudget(limit: 3, window: 30)
         #expect(budget.remaining(now: t0) == 3)
         budget.spend(2, now: t0)
         #expect(budget.remaining(now: t0.addingTimeInterval(10)) == 1)
@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func zeroLimitNeverAllowsADeletion() {
-        var budget = DeleteBudget(limit: 0, window: 30)
+        var budget = IntervalBudget(limit: 0, window: 30)
         #expect(budget.remaining(now: t0) == 0)
     }
 }

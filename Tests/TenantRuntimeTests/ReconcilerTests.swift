@@ -18,7 +18,7 @@ struct ReconcilerWorld {
         store = MemoryStore(accounts: accounts)
         reconciler = Reconciler(store: store, cache: jobs, queue: queue, template: ExecutorWorld.template,
                                 options: .init(namespace: "tenants", instance: "default", rerunAfterSuccess: nil, dryRun: false),
-                                deleteBudget: DeleteBudget(limit: deleteLimit, window: 60), logger: Logger(label: "test", sink: .memory()), metrics: metrics)
+                                deleteBudget: IntervalBudget(limit: deleteLimit, window: 60), logger: Logger(label: "test", sink: .memory()), metrics: metrics)
     }
 
     /// Takes every queued item, as the workers would, and reports `result` for each at `now`.

@@ -1,10 +1,10 @@
 import FoundationEssentials
 
-/// `MAX_DELETES_PER_PASS` as a sliding window of `POLL_INTERVAL`: deletions made by full passes
-/// and by NOTIFY-triggered passes share one budget, so a mistaken
-/// `UPDATE accounts SET is_active = false` cannot empty the cluster in one go.
-/// The delete half of a restart or a recreate is not counted (SPEC).
-public struct DeleteBudget: Sendable {
+/// A limit per sliding window of `POLL_INTERVAL`, shared by full passes and NOTIFY-triggered
+/// passes. `MAX_DELETES_PER_PASS`: a mistaken `UPDATE accounts SET is_active = false` cannot
+/// empty the cluster in one go (the delete half of a restart or a recreate is not counted,
+/// SPEC). `MAX_IMAGE_ROLLS_PER_PASS`: a re-pushed `:latest` never restarts every tenant at once.
+public struct IntervalBudget: Sendable {
     public let limit: Int
     public let window: TimeInterval
     private var spent: [Date] = []
