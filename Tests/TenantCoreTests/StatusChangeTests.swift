@@ -170,6 +170,30 @@ import Testing
         #expect(created.audit.first?.action == "restart" && created.audit.first?.details["step"] == "create" && created.audit.first?.details["old_uid"] == "old-uid")
     }
 
+    /// RESOLVE_IMAGE_DIGESTS: the row and the audit say what a workload was pinned to, and a
+    /// roll's audit entry gives each image's old and new digest.
+    @Test func pinsGoToTheRowAndARollsAuditNamesOldAndNewDigest() {
+        let old = "sha256:" + String(repeating: "1", count: 64), new = "sha256:" + String(repeating: "2", count: 64)
+        let pins = ImagePins(["docker.io/library/worker:1.4": new])
+        let created = ActionRecords.of(Self.create, result: .done, newUID: "new", pins: pins, accountActive: true, namespace: "ns")
+        #expect(created.status == .created(jobName: "worker-acme", uid: "new", generation: 2, imageDigests: pins.text))
+        #expect(created.audit.first?.details["image_digests"] == ["docker.io/library/worker:1.4": .string(new)])
+        #expect(AccountStatus.applying(created.status!, to: nil, accountID: "acme").imageDigests == pins.text)
+        // Nothing pinned: no digests in the row.
+        let plain = ActionRecords.of(Self.create, result: .done, newUID: "new", pins: ImagePins(), accountActive: true, namespace: "ns")
+        #expect(plain.status == .created(jobName: "worker-acme", uid: "new", generation: 2, imageDigests: nil))
+
+        var successor = Self.order
+        successor.pins = pins
+        successor.imageChanges = [ImageChange(image: "docker.io/library/worker:1.4", from: old, to: new)]
+        successor.isImageRoll = true
+        let roll = PlannedAction.recreate(old: Self.old, successor: successor, specHash: "hash-3", reason: "image roll (tag moved): …")
+        let audit = Self.records(roll, .done).audit
+        #expect(audit.first?.action == "recreate")
+        #expect(audit.first?.details["image_changes"] == [["image": "docker.io/library/worker:1.4", "from": .string(old), "to": .string(new)]])
+        #expect(audit.first?.details["image_roll"] == true)
+    }
+
     @Test func rejectedAndFailedActionsLeaveTheirMessageButOnlyARejectionIsAudited() {
         let rejected = Self.records(Self.create, .rejected("422 Invalid"))
         #expect(rejected.status == .problem("422 Invalid") && rejected.audit.first?.details["result"] == "rejected")

@@ -29,4 +29,14 @@ import Testing
         let requests = [gate.note(.cacheSynced), gate.note(.listening), gate.note(.listening), gate.note(.leadershipGained), gate.note(.cacheSynced)]
         #expect(requests == [false, true, true, true, false])
     }
+
+    /// RESOLVE_IMAGE_DIGESTS: a fresh install's workloads are created pinned, so the first pass
+    /// also waits for the registries' first answer (or failure).
+    @Test func withPinningTheFirstPassAlsoWaitsForTheFirstResolveRound() {
+        var gate = FirstPassGate(waitsForImages: true)
+        #expect([gate.note(.cacheSynced), gate.note(.listening)] == [false, false])
+        #expect(gate.note(.imagesResolved) && gate.opened)
+        var other = FirstPassGate(waitsForImages: true)
+        #expect([other.note(.imagesResolved), other.note(.listening), other.note(.cacheSynced)] == [false, false, true])
+    }
 }

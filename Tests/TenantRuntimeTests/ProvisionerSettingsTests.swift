@@ -29,6 +29,8 @@ import Testing
         ("LOG_FORMAT", "xml"), ("INSTANCE", "bad value"), ("LEASE_NAME", "Bad_Name"),
         ("LEADER_ELECTION", "perhaps"), ("OOM_MEMORY_FACTOR", "1.5"),
         ("OOM_MEMORY_FACTOR", "1"), ("OOM_MEMORY_MAX", "4Gi"),
+        ("RESOLVE_IMAGE_DIGESTS", "yes please"), ("IMAGE_RESOLVE_INTERVAL", "0"), ("MAX_IMAGE_ROLLS_PER_PASS", "-1"),
+        ("INSECURE_REGISTRIES", "http://registry.local:5000"), ("INSECURE_REGISTRIES", "ok.local, bad/path"),
     ])
     func badValueNamesTheVariable(name: String, value: String) {
         let error = #expect(throws: ConfigError.self) {
@@ -45,6 +47,20 @@ import Testing
         }
         #expect(error?.name == "OOM_MEMORY_MAX")
         #expect(error?.problem.contains("4Gi") == true)
+    }
+
+    @Test func imageDigestSettingsDefaultOffWithTheSpecsDefaults() throws {
+        let off = try ProvisionerSettings.from(Environment([:]), hostName: "h").images
+        #expect(off == ImageSettings(resolve: false, interval: 300, maxRollsPerPass: 10, insecureRegistries: []))
+        let on = try ProvisionerSettings.from(Environment(["RESOLVE_IMAGE_DIGESTS": "true", "IMAGE_RESOLVE_INTERVAL": "60",
+                                                           "MAX_IMAGE_ROLLS_PER_PASS": "3", "INSECURE_REGISTRIES": " registry.local:5000 ,localhost:5001,"]),
+                                              hostName: "h")
+        #expect(on.images == ImageSettings(resolve: true, interval: 60, maxRollsPerPass: 3, insecureRegistries: ["registry.local:5000", "localhost:5001"]))
+        #expect(on.logMetadata["insecure_registries"] == "localhost:5001,registry.local:5000")
+        let error = #expect(throws: ConfigError.self) {
+            try ProvisionerSettings.from(Environment(["INSECURE_REGISTRIES": "https://registry.local"]), hostName: "h")
+        }
+        #expect(error?.problem.contains("without a scheme or path") == true)
     }
 
     @Test func restartDelayMaxBelowDelayIsRejected() {
