@@ -522,9 +522,21 @@ public actor Reconciler {
             }
         }
         if deferred > 0 { metrics.increment("tenant_provisioner_deletions_deferred_total", by: Double(deferred)) }
+        // The pass's own rows are written before any work is handed out: a worker writes the
+        // account's row too (a recreate's `deleting` before its delete, a create's `pending`), and
+        // a row this pass computed from an earlier read must never land after it and undo it (a
+        // recreated Job's successor would then be created as a plain create). A pass whose write
+        // fails hands out nothing.
+        var changed = newStatuses.values.filter { statuses[$0.accountID] != $0 }
+        try await write(changed, audit: audit)
         var accepted = await queue.enqueue(work)
         if let limit = options.maxRunningJobs {
-            accepted += await admitHeld(limit: limit, statuses: statuses, into: &newStatuses, urgent: urgent, now: now)
+            // The places in line of the creates still waiting: rows of accounts no worker touches.
+            var waiting = newStatuses
+            accepted += await admitHeld(limit: limit, statuses: statuses, into: &waiting, urgent: urgent, now: now)
+            let places = waiting.values.filter { (newStatuses[$0.accountID] ?? statuses[$0.accountID]) != $0 }
+            try await write(places, audit: [])
+            changed += places
         }
         let deletes = accepted.filter { if case .delete = $0.action { true } else { false } }.count
         if deletes > 0 { deleteBudget.spend(deletes, now: now) }
@@ -535,14 +547,17 @@ public actor Reconciler {
             }
         }.count
         if rolls > 0 { rollBudget.spend(rolls, now: now) }
-        let changed = newStatuses.values.filter { statuses[$0.accountID] != $0 }
+        return PassReport(plan: plan, enqueued: accepted.count, statusesWritten: changed.count, duration: seconds(since: started))
+    }
+
+    private func write(_ statuses: [AccountStatus], audit: [AuditEntry]) async throws(PassError) {
+        guard !statuses.isEmpty || !audit.isEmpty else { return }
         do {
-            try await store.record(statuses: Array(changed), audit: audit)
+            try await store.record(statuses: statuses, audit: audit)
         } catch {
             metrics.increment("tenant_provisioner_db_errors_total")
             throw .database("\(error)")
         }
-        return PassReport(plan: plan, enqueued: accepted.count, statusesWritten: changed.count, duration: seconds(since: started))
     }
 
     // MARK: MAX_RUNNING_JOBS

@@ -17,6 +17,7 @@ public struct DeployManifests: Sendable {
     /// The install for the other workload kinds (the Role replaced by what that kind needs).
     public static let deployments = "deploy/overlays/deployments"
     public static let cronJobs = "deploy/overlays/cronjobs"
+    public static let imageDigests = "deploy/overlays/image-digests"
 
     /// Renders `directory` (relative to the package root) with its namespace set to `namespace`,
     /// once per test process.

@@ -42,7 +42,8 @@ import Testing
 /// Every template deploy/ ships parses, is of the kind its overlay is for, and renders.
 @Suite struct ShippedTemplateTests {
     @Test(arguments: [("deploy/base/job-template.yaml", WorkloadKind.job), ("deploy/overlays/dev/job-template.yaml", .job),
-                      ("deploy/overlays/deployments/job-template.yaml", .deployment), ("deploy/overlays/cronjobs/job-template.yaml", .cronJob)])
+                      ("deploy/overlays/deployments/job-template.yaml", .deployment), ("deploy/overlays/cronjobs/job-template.yaml", .cronJob),
+                      ("deploy/overlays/image-digests/job-template.yaml", .job)])
     func theShippedTemplateParsesAndRenders(path: String, kind: WorkloadKind) throws {
         let template = try JobTemplate.load(path: BuildProducts.packageRoot.appendingPathComponent(path).path)
         #expect(template.kind == kind)
