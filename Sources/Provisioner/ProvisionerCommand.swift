@@ -8,11 +8,15 @@ import TenantRuntime
 /// `provisioner [run]` runs the operator; `provisioner plan` prints what a pass would do.
 @main
 struct ProvisionerCommand {
-    static var usage: String {
-        """
+    static let synopsis = """
         Usage: provisioner [run]      keep one Kubernetes Job per active account (the operator)
                provisioner plan       print the plan of one pass (create / delete / recreate, with reasons) and exit
                provisioner --help
+        """
+
+    static var usage: String {
+        """
+        \(synopsis)
 
         Reads accounts from PostgreSQL and Jobs from the Kubernetes API. Configuration (environment
         variables, all optional; the README's table explains each):
@@ -33,7 +37,8 @@ struct ProvisionerCommand {
             print(usage)
             exit(ExitCode.success.rawValue)
         default:
-            writeToStandardError("provisioner: unknown arguments \(arguments.joined(separator: " "))\n\n\(usage)\n")
+            // The synopsis only: the variables are for `--help`, not for a typo.
+            writeToStandardError("provisioner: unknown arguments \(arguments.joined(separator: " "))\n\n\(synopsis)\n\nprovisioner --help lists the configuration variables.\n")
             exit(ExitCode.usage.rawValue)
         }
         KubeTransport.globalInit()

@@ -3,6 +3,8 @@ import Foundation
 import Postgres
 import TestSupport
 import Testing
+import TenantCore
+import TenantRuntime
 
 /// SPEC "Image digests", end to end: the provisioner with `RESOLVE_IMAGE_DIGESTS=true` and the
 /// Role of deploy/overlays/image-digests (secrets `get` on `registry-credentials` only), the
@@ -292,6 +294,86 @@ import Testing
                 #expect(try await Self.rolls(f).isEmpty)
                 Self.expectNoSecretIn([p.log])
                 #expect(!p.log.contains(wrong))
+            }
+        }
+    }
+
+    /// deploy/overlays/image-digests adds exactly `get` on the Secret its template names
+    /// (resourceNames: no list, no watch, no other Secret) to the base Role, and nothing else.
+    @Test func theOverlayAddsOnlyGetOnTheNamedSecret() async throws {
+        let base = try await ServiceAccounts.provisionerRole(DeployManifests.install)
+        let rendered = try await DeployManifests.rendered(DeployManifests.imageDigests, namespace: "tenants")
+        let role = try rendered.object(kind: "Role", name: "tenant-provisioner")
+        #expect(RBACTests.permissions(of: role) == RBACTests.permissions(of: base).union([RBACTests.permission("core/secrets/get")]))
+        let secretRules = (role["rules"]?.arrayValue ?? []).filter { $0["resources"]?.arrayValue?.contains("secrets") == true }
+        #expect(secretRules == [["apiGroups": [""], "resources": ["secrets"], "resourceNames": ["registry-credentials"], "verbs": ["get"]]])
+        #expect(!rendered.objects.contains { $0["kind"] == "ClusterRole" || $0["kind"] == "ClusterRoleBinding" })
+        let env = try rendered.object(kind: "Deployment", name: "tenant-provisioner")["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first?["env"]
+        #expect(env?.arrayValue?.contains(["name": "RESOLVE_IMAGE_DIGESTS", "value": "true"]) == true)
+        // The template it ships names that Secret and images the provisioner can pin.
+        let template = try JobTemplate.load(path: BuildProducts.packageRoot.appendingPathComponent("deploy/overlays/image-digests/job-template.yaml").path)
+        #expect(template.imagePullSecretNames == ["registry-credentials"])
+        #expect(template.namedImages.problems.isEmpty && !template.namedImages.references.isEmpty)
+    }
+
+    /// The Secret rule is needed: without it the private image's digest cannot be asked for
+    /// (the 403 reported, the Job created with the tag), the public one is still pinned.
+    @Test func withoutTheSecretRuleThePrivateImageIsReportedAndLeftWithItsTag() async throws {
+        try await FakeRegistry.with { registry in
+            try await ProvisionerFixture.with(template: Self.template(registry), install: DeployManifests.imageDigests) { f in
+                let digests = try await Self.setUp(registry, f)
+                try await WorkloadRBACTests.grantRole(of: DeployManifests.imageDigests, without: RBACTests.permission("core/secrets/get"), on: f)
+                try await f.insertAccount("a")
+                let p = try f.start([], Self.environment(registry))
+                try await Self.waitForImages(f, p, accounts: ["a"], Self.expected(registry, worker: nil, initImage: digests.initImage))
+                #expect(p.log.contains("an image pull Secret cannot be used to resolve digests"))
+                #expect(p.log.contains("Secret registry-credentials"))
+                #expect(p.log.contains("image not pinned: no digest known for its tag yet"))
+                let refused = try await f.emulator.requests().log.filter { $0.user == ServiceAccounts.provisionerUser && $0.code == 403 }
+                #expect(refused.map(\.resource) == Array(repeating: "secrets", count: refused.count) && !refused.isEmpty)
+                Self.expectNoSecretIn([p.log])
+            }
+        }
+    }
+
+    /// A Deployment rolls in place: same object, its pod template pinned to the new digest, the
+    /// update audited as a roll (the Role of deploy/overlays/deployments: a public image needs no Secret).
+    @Test func aDeploymentRollsInPlace() async throws {
+        try await FakeRegistry.with { registry in
+            let template = """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: worker
+                spec:
+                  replicas: 1
+                  template:
+                    spec:
+                      containers:
+                        - name: main
+                          image: \(registry.host)/\(Self.initImage):1
+
+                """
+            try await ProvisionerFixture.with(template: template, install: DeployManifests.deployments) { f in
+                let first = try await registry.pushTag(Self.initImage, tag: "1").digest
+                try await f.insertAccount("a", config: DeploymentKindTests.healthy)
+                let p = try f.start([], Self.environment(registry))
+                func image() async throws -> (uid: String?, image: String?) {
+                    let deployment = try await DeploymentKindTests.deployments(f)["worker-a"]
+                    return (deployment?["metadata"]?["uid"]?.stringValue,
+                            deployment?["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first?["image"]?.stringValue)
+                }
+                let pinned = "\(registry.host)/\(Self.initImage):1@"
+                try await eventually("the Deployment pinned", log: p.logTail) { try await image().image == pinned + first }
+                let uid = try await image().uid
+                let moved = try await registry.pushTag(Self.initImage, tag: "1").digest
+                try await eventually("the Deployment rolled to the new digest", log: p.logTail) { try await image().image == pinned + moved }
+                #expect(try await image().uid == uid, "updated in place, not recreated")
+                let rolls = try await Self.rolls(f)
+                #expect(rolls.count == 1 && rolls.first?.isRoll == true)
+                #expect(rolls.first?.changes == [["image": .string(Self.key(registry, Self.initImage)), "from": .string(first), "to": .string(moved)]])
+                #expect(try await f.audit(action: "update").count == 1)
+                try await WorkloadRBACTests.expectNothingRefused(f)
             }
         }
     }
