@@ -278,7 +278,7 @@ public enum OpenAPIDocument {
         "type": "object",
         "additionalProperties": false,
         "required": ["account_id", "phase", "job_name", "job_uid", "observed_generation", "generation", "last_success_at",
-                     "last_failure_at", "consecutive_failures", "next_restart_at", "memory_override", "message", "updated_at"],
+                     "last_failure_at", "consecutive_failures", "next_restart_at", "memory_override", "message", "updated_at", "image_digests"],
         "properties": {
           "account_id": {"type": "string"},
           "phase": {"type": ["string", "null"], "enum": ["pending", "running", "succeeded", "failed", "restart_scheduled", "deleting", "inactive", "queued", null]},
@@ -292,7 +292,9 @@ public enum OpenAPIDocument {
           "next_restart_at": {"type": ["string", "null"], "format": "date-time"},
           "memory_override": {"type": ["string", "null"]},
           "message": {"type": ["string", "null"]},
-          "updated_at": {"type": ["string", "null"], "format": "date-time"}
+          "updated_at": {"type": ["string", "null"], "format": "date-time"},
+          "image_digests": {"type": ["object", "null"], "additionalProperties": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+                            "description": "RESOLVE_IMAGE_DIGESTS: the digest the workload runs, by image (registry/repository:tag); null when nothing is pinned"}
         }
       },
       "Failure": {

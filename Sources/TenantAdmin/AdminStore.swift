@@ -113,7 +113,8 @@ public enum AdminStore {
     public static func status(_ db: isolated PostgresConnection, id: String) throws(AdminError) -> JSONValue {
         let rows = try run(db, """
             SELECT a.account_id, s.phase, s.job_name, s.job_uid, s.observed_generation, a.generation, s.last_success_at,
-                   s.last_failure_at, s.consecutive_failures, s.next_restart_at, s.memory_override, s.message, s.updated_at
+                   s.last_failure_at, s.consecutive_failures, s.next_restart_at, s.memory_override, s.message, s.updated_at,
+                   s.image_digests::text
             FROM (SELECT $1::text AS account_id) k
             LEFT JOIN accounts a ON a.account_id = k.account_id
             LEFT JOIN account_status s ON s.account_id = k.account_id
@@ -136,6 +137,8 @@ public enum AdminStore {
                 "memory_override": try text(row, 10),
                 "message": try text(row, 11),
                 "updated_at": try time(row, 12),
+                // RESOLVE_IMAGE_DIGESTS: the digest each image of the account's workload runs.
+                "image_digests": try json(row, 13),
             ]
         }
     }
@@ -227,6 +230,10 @@ public enum AdminStore {
 
     private static func text(_ row: PostgresRow, _ i: Int) throws -> JSONValue {
         (try row.decode(i, as: String?.self)).map { .string($0) } ?? .null
+    }
+
+    private static func json(_ row: PostgresRow, _ i: Int) throws -> JSONValue {
+        try (try row.decode(i, as: String?.self)).map { try JSONValue.parse(Data($0.utf8)) } ?? .null
     }
 
     private static func integer(_ row: PostgresRow, _ i: Int) throws -> JSONValue {

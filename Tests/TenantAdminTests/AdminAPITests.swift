@@ -191,11 +191,13 @@ import Testing
             let fresh = try await server.request("GET", "/accounts/acme/status")
             #expect(fresh.status == 200 && fresh.json["phase"] == .null, "not seen by the provisioner yet")
             try await db.execute("""
-                INSERT INTO account_status (account_id, job_name, phase, observed_generation, consecutive_failures, message)
-                VALUES ('acme', 'worker-acme', 'failed', 1, 2, 'exit 1')
-                """)
+                INSERT INTO account_status (account_id, job_name, phase, observed_generation, consecutive_failures, message, image_digests)
+                VALUES ('acme', 'worker-acme', 'failed', 1, 2, 'exit 1', $1::jsonb)
+                """, [.text("{\"docker.io/library/worker:1.4\": \"sha256:\(String(repeating: "a", count: 64))\"}")])
             let status = try await server.request("GET", "/accounts/acme/status")
             #expect(status.json["phase"] == "failed" && status.json["job_name"] == "worker-acme" && status.json["consecutive_failures"] == 2)
+            #expect(status.json["image_digests"] == ["docker.io/library/worker:1.4": .string("sha256:" + String(repeating: "a", count: 64))])
+            #expect(fresh.json["image_digests"] == .null)
 
             for i in 1...5 {
                 try await db.execute("""
