@@ -99,7 +99,8 @@ public struct JobSummary: Sendable, Equatable, Decodable {
     func interned(_ strings: inout StringInterner) -> JobSummary {
         var copy = self
         copy.labels = strings.intern(labels)
-        copy.annotations = annotations.mapStrings(key: { strings.intern($0) }, value: { _, value in value })
+        copy.annotations = annotations.mapStrings(key: { strings.intern($0) },
+                                                  value: { key, value in StringInterner.sharedAnnotationValueKeys.contains(key) ? strings.intern(value) : value })
         copy.conditions = conditions.map { c in
             var c = c
             c.type = strings.intern(c.type)
@@ -123,6 +124,9 @@ struct StringInterner: Sendable {
 
     /// Label keys whose values are the same on every managed Job, worth interning too.
     static let sharedLabelValueKeys: Set<String> = ["app.kubernetes.io/managed-by", "tenant-provisioner/instance"]
+    /// Annotation keys whose values most managed Jobs share: the image digests
+    /// (`RESOLVE_IMAGE_DIGESTS`), the same for every tenant on the latest digests.
+    static let sharedAnnotationValueKeys: Set<String> = ["tenant-provisioner/image-digests"]
 
     /// A Job's labels with keys (and the values of `sharedLabelValueKeys`) interned; with
     /// `keptLabels`, only those, and the whole set shared with every Job that has the same.

@@ -121,6 +121,8 @@ struct PlanBuilder {
     private var deletions: [(job: ObservedJob, accountID: String?, reason: String)] = []
     /// Workloads in place whose tags moved (`RESOLVE_IMAGE_DIGESTS`), with their planning account.
     private var rollCandidates: [(job: ObservedJob, order: JobOrder, changes: [ImageChange], account: String)] = []
+    /// `runningPins` by annotation text, for this plan.
+    private var runningByAnnotation: [String: (ImagePins, [ImageChange])] = [:]
 
     init(template: JobTemplate, namespace: String, policy: PlanPolicy, now: Date, index: JobIndex, runs: JobIndex? = nil, statuses: [String: AccountStatus]) {
         assert(index.instance == policy.instance, "the Job index was built for another instance")
@@ -221,7 +223,7 @@ struct PlanBuilder {
         var order = JobOrder(name: name, account: account, memoryOverride: status?.memoryOverride(for: template), pins: policy.images?.latest)
         if let job = current {
             var changes: [ImageChange] = []
-            if let latest = policy.images?.latest { (order.pins, changes) = Self.runningPins(of: job, latest: latest) }
+            if let latest = policy.images?.latest { (order.pins, changes) = runningPins(of: job, latest: latest) }
             planExisting(job, order: order, remembered: entry.hash(for: order.key), status: status, imageChanges: changes)
         } else {
             planMissing(order, status: status)
@@ -236,7 +238,8 @@ struct PlanBuilder {
             return
         }
         // A Job's failure belongs to the restart logic; a Deployment that stopped progressing is
-        // only reported (`ObservedStatus`): Kubernetes restarts its pods, a new spec may fix it.
+        // recorded once (`.recordFailure` → `RolloutFailure`) and never replaced for it:
+        // Kubernetes restarts its pods, a new spec may fix it.
         if template.kind == .job, let failedAt = job.failedAt {
             planFailed(job, failedAt: failedAt, order: order, status: status)
             return
@@ -295,13 +298,19 @@ struct PlanBuilder {
     }
 
     /// The pins `job` runs (its image-digests annotation) and what rolling it to `latest` would
-    /// change. A workload on the latest digests costs one string comparison, nothing parsed.
-    static func runningPins(of job: ObservedJob, latest: ImagePins) -> (ImagePins, [ImageChange]) {
+    /// change. A workload on the latest digests costs one string comparison, nothing parsed; the
+    /// others are parsed once per distinct annotation per plan (after a tag moved, thousands of
+    /// tenants wait on the same old digests).
+    private mutating func runningPins(of job: ObservedJob, latest: ImagePins) -> (ImagePins, [ImageChange]) {
         let text = job.annotations[ManagedMetadata.imageDigestsAnnotation]
         if text == latest.text || (text == nil && latest.isEmpty) { return (latest, []) }
+        let key = text ?? ""
+        if let known = runningByAnnotation[key] { return known }
         // Unreadable (edited by hand): taken as pinning nothing, so the roll re-pins every image.
         let running = text.flatMap(ImagePins.init(annotation:)) ?? ImagePins()
-        return (running, running.changes(to: latest))
+        let result = (running, running.changes(to: latest))
+        runningByAnnotation[key] = result
+        return result
     }
 
     /// The roll candidates of this plan: the first `rollBudget` in account-id order roll (a
