@@ -14,46 +14,25 @@ import Testing
     static let busybox = "docker.io/library/busybox:1.36"
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
+    /// A Job or a Deployment with an init container and a container, both named by tag.
     static func template(_ kind: WorkloadKind = .job) -> JobTemplate {
-        let yaml: String
-        switch kind {
-        case .deployment:
-            yaml = """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: tenant
-                spec:
-                  template:
-                    spec:
-                      initContainers:
-                        - name: init
-                          image: busybox:1.36
-                      containers:
-                        - name: main
-                          image: worker:1.4
-                          args: ["{{ config.flag }}"]
-                """
-        default:
-            yaml = """
-                apiVersion: batch/v1
-                kind: Job
-                metadata:
-                  name: tenant
-                spec:
-                  template:
-                    spec:
-                      restartPolicy: Never
-                      initContainers:
-                        - name: init
-                          image: busybox:1.36
-                      containers:
-                        - name: main
-                          image: worker:1.4
-                          args: ["{{ config.flag }}"]
-                """
-        }
-        return try! JobTemplate.parse(yaml: yaml, file: "t.yaml")
+        let header = kind == .deployment ? "apiVersion: apps/v1\nkind: Deployment" : "apiVersion: batch/v1\nkind: Job"
+        let restartPolicy = kind == .deployment ? "" : "\n      restartPolicy: Never"
+        return try! JobTemplate.parse(yaml: """
+            \(header)
+            metadata:
+              name: tenant
+            spec:
+              template:
+                spec:\(restartPolicy)
+                  initContainers:
+                    - name: init
+                      image: busybox:1.36
+                  containers:
+                    - name: main
+                      image: worker:1.4
+                      args: ["{{ config.flag }}"]
+            """, file: "t.yaml")
     }
 
     static func account(_ id: String, flag: String = "x", generation: Int64 = 1) -> Account {
