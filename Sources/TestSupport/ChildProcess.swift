@@ -100,14 +100,15 @@ public final class ChildProcess: Sendable {
     public var standardOutput: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
     public var standardError: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
-    /// Kills the child if it is still running and reaps it.
-    public func terminate() async {
-        guard isRunning else { return }
+    /// Kills the child if it is still running and reaps it: SIGTERM, then SIGKILL after 5 s.
+    /// Returns how it ended (`wait`'s code: 128 + SIGKILL when SIGTERM was not enough).
+    @discardableResult
+    public func terminate() async -> Int32? {
+        guard isRunning else { return poll() }
         signal(SIGTERM)
-        if await wait(timeout: 5) == nil {
-            signal(SIGKILL)
-            await wait(timeout: 5)
-        }
+        if let code = await wait(timeout: 5) { return code }
+        signal(SIGKILL)
+        return await wait(timeout: 5)
     }
 
     /// Runs a command to completion and returns (exit code, stdout, stderr).

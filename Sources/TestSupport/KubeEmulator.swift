@@ -101,9 +101,12 @@ public final class KubeEmulator: Sendable {
     }
 
     /// Stops the process (SIGTERM, then SIGKILL) and removes the state directory.
-    public func stop() async {
-        await process.terminate()
+    /// Stops the emulator; returns how the process ended (see `ChildProcess.terminate`).
+    @discardableResult
+    public func stop() async -> Int32? {
+        let code = await process.terminate()
         try? FileManager.default.removeItem(atPath: stateDirectory)
+        return code
     }
 
     /// The emulator's own log (stderr), for test failure messages.

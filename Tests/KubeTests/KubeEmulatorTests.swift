@@ -13,11 +13,10 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: emulator.caPath))
         #expect(emulator.server == "https://127.0.0.1:\(emulator.port)")
         #expect(!emulator.token.isEmpty)
-        let started = Date()
-        await emulator.stop()
         // SIGTERM must reach the child (the test runner blocks it in its own threads); when it
-        // does not, `stop()` falls back to SIGKILL only after 5 s.
-        #expect(Date().timeIntervalSince(started) < 4)
+        // does not, `stop()` falls back to SIGKILL after 5 s: shown by how it ended, not by a clock.
+        let code = await emulator.stop()
+        #expect(code != nil && code != 128 + SIGKILL, "ended with \(code.map(String.init) ?? "nothing")")
         #expect(!FileManager.default.fileExists(atPath: emulator.stateDirectory))
     }
 
