@@ -131,8 +131,8 @@ import Testing
         #expect(Self.plan([a], [job], latest: ImagePins()).actions.isEmpty)
     }
 
-    /// A digest no longer known (the tag removed from the template? no: the resolver keeps the
-    /// last known) — the workload pins more than latest knows: no roll, no recreate.
+    /// The workload pins an image the latest digests do not name (the resolver has no digest
+    /// for it): nothing to roll to, so neither a roll nor a recreate.
     @Test func anImageLatestDoesNotKnowIsNoRoll() {
         let a = Self.account("a")
         let job = Self.workload(a, template: Self.template(), pins: Self.pins(worker: Self.old))
